@@ -1,0 +1,47 @@
+#!/bin/sh
+# Installs the Debian packages ImageGather needs, or prints the apt-get line
+# to run when not root. "build" covers building and serving; "test" adds what
+# the test suite and the benchmarks use. Safe to run again: it installs only
+# what is missing.
+set -eu
+
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libtidy-dev libgdbm-dev
+libssl-dev zlib1g-dev apache2 ca-certificates"
+test_pkgs="check python3 unzip zip p7zip-full libarchive-tools
+default-jdk-headless chromium nodejs npm iproute2 util-linux openssl"
+
+case "${1:-build}" in
+build) wanted=$build_pkgs ;;
+test) wanted="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for pkg in $wanted; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	case "$status" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $pkg" ;;
+	esac
+done
+
+# Node.js may come from outside Debian's packages; a working node and npm
+# on PATH are enough.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	missing=$(echo "$missing" | tr ' ' '\n' | grep -vx -e nodejs -e npm | tr '\n' ' ')
+fi
+missing=$(echo $missing)
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ImageGather needs these Debian packages. Install them with:" >&2
+	echo "  sudo apt-get install -y --no-install-recommends $missing" >&2
+	exit 1
+fi
+
+echo "Installing Debian packages: $missing"
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y --no-install-recommends $missing; then
+	apt-get update
+	apt-get install -y --no-install-recommends $missing
+fi

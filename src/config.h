@@ -1,0 +1,42 @@
+/* The configuration file: one "key = value" per line, "#" starts a comment. */
+#ifndef IG_CONFIG_H
+#define IG_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+struct config {
+	char path[PATH_MAX];            /* the file that was read */
+	char data_dir[PATH_MAX];        /* absolute, or relative to the file's folder */
+	long limit_extract_per_hour;    /* per client address; 0 switches it off */
+	long limit_preview_per_hour;
+	long limit_export_per_hour;
+	long retention_hours;           /* how long export archives are kept */
+	char allow_networks[1024];      /* CIDR ranges exempt from the address block */
+	long max_page_bytes;
+	long max_image_bytes;
+	long max_candidates;            /* images reported per page */
+	long max_export_images;
+	long max_export_bytes;          /* all images of one export together */
+	long fetch_timeout_seconds;     /* one page or image */
+	long export_timeout_seconds;    /* a whole export */
+	long max_redirects;
+	long export_parallel;           /* transfers at once during an export */
+};
+
+/* Fills c with the defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * Finds and reads the configuration: the file named by IMAGEGATHER_CONFIG
+ * when set, else ../imagegather-data/imagegather.conf and then
+ * ../../imagegather-data/imagegather.conf relative to the folder of the
+ * running program. Unknown keys, bad numbers and a missing data_dir are
+ * errors. Returns 0, or -1 with a message naming the file in err.
+ */
+int config_load(struct config *c, char *err, size_t errlen);
+
+/* Reads one named file into c (which holds defaults). Returns 0 or -1 with err. */
+int config_read_file(struct config *c, const char *path, char *err, size_t errlen);
+
+#endif

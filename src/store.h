@@ -1,0 +1,44 @@
+/* The shared GDBM store: per-IP hourly counters and aggregate statistics. */
+#ifndef IG_STORE_H
+#define IG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* Events counted in the aggregate statistics. */
+#define STORE_EVENT_EXTRACT "extract"
+#define STORE_EVENT_EXTRACT_OK "extract_ok"
+#define STORE_EVENT_EXTRACT_ERROR "extract_error"
+#define STORE_EVENT_PREVIEW "preview"
+#define STORE_EVENT_EXPORT "export"
+#define STORE_EVENT_DOWNLOAD "download"
+
+/*
+ * Counts one request of kind event ("extract", "preview", "export") from
+ * client address ip against limit per clock hour, and adds one to the
+ * aggregate counter for today, page_label (may be NULL) and event, all under
+ * one lock. The per-IP key is HMAC-SHA-256(secret, ip + hour); the raw
+ * address is never stored. The secret is created in data_dir on first use
+ * with mode 0600. limit 0 switches the limit off.
+ * Returns 0 when allowed, 1 when over the limit (with *retry_after set to
+ * the seconds left in the hour; nothing is counted), or -1 with a message in
+ * err when the store failed.
+ */
+int store_hit(const char *data_dir, const char *ip, const char *event,
+	      long limit, const char *page_label, long *retry_after,
+	      char *err, size_t errlen);
+
+/* Adds one to the aggregate counter for today, page_label (may be NULL) and event. Returns 0 or -1 with err. */
+int store_count(const char *data_dir, const char *event, const char *page_label,
+		char *err, size_t errlen);
+
+/*
+ * Removes per-IP counters of past hours and reorganizes the file. With
+ * dry_run, only reports. *removed receives the number of records removed
+ * (or that would be). Returns 0 or -1 with err.
+ */
+int store_prune(const char *data_dir, time_t now, bool dry_run, long *removed,
+		char *err, size_t errlen);
+
+#endif
