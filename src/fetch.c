@@ -1,0 +1,380 @@
+/* HTTP and HTTPS fetching with libcurl, locked down as libcurl's security guide advises. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "fetch.h"
+#include "log.h"
+
+#define USER_AGENT "ImageGather/0.1"
+
+/* CA bundles of Debian-like and RHEL-like systems, tried in order. */
+static const char *const ca_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",
+	"/etc/pki/tls/certs/ca-bundle.crt",
+	"/etc/ssl/ca-bundle.pem",
+	"/etc/ssl/cert.pem",
+};
+
+/* One transfer and the state its callbacks share. */
+struct transfer {
+	CURL *easy;
+	size_t index;
+	const struct fetch_options *opts;
+	struct fetch_result result;
+	struct curl_slist *headers;
+	bool blocked;
+	bool too_large;
+	char blocked_why[256];
+	char curl_error[CURL_ERROR_SIZE];
+};
+
+int fetch_global_init(void)
+{
+	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK) {
+		log_error("curl_global_init failed: %s", curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+void fetch_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+void fetch_result_init(struct fetch_result *r)
+{
+	memset(r, 0, sizeof *r);
+	buf_init(&r->body, 0);
+}
+
+void fetch_result_free(struct fetch_result *r)
+{
+	free(r->final_url);
+	free(r->content_type);
+	buf_free(&r->body);
+	r->final_url = NULL;
+	r->content_type = NULL;
+}
+
+static size_t write_body(char *data, size_t size, size_t count, void *userdata)
+{
+	struct transfer *t = userdata;
+	size_t len = size * count;
+	if (buf_append(&t->result.body, data, len) != 0) {
+		t->too_large = true;
+		return 0;       /* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	return len;
+}
+
+/*
+ * Checks the exact address of every connection attempt, for every redirect
+ * hop and both address families, so a host name that resolves to a denied
+ * address is caught whatever DNS returned.
+ */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
+				 struct curl_sockaddr *address)
+{
+	struct transfer *t = clientp;
+	char why[256];
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    !addr_policy_permits(t->opts->policy, &address->addr, why, sizeof why)) {
+		if (purpose != CURLSOCKTYPE_IPCXN)
+			snprintf(why, sizeof why, "socket type %d is not allowed", (int)purpose);
+		if (!t->blocked)
+			snprintf(t->blocked_why, sizeof t->blocked_why, "%s", why);
+		t->blocked = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+static const char *find_ca_bundle(void)
+{
+	for (size_t i = 0; i < sizeof ca_bundles / sizeof ca_bundles[0]; i++)
+		if (access(ca_bundles[i], R_OK) == 0)
+			return ca_bundles[i];
+	return NULL;
+}
+
+#define SETOPT(easy, opt, value) \
+	do { if (curl_easy_setopt(easy, opt, value) != CURLE_OK) { failed = #opt; goto out; } } while (0)
+
+/* Creates the easy handle for t. Returns 0, or -1 after logging what failed. */
+static int transfer_setup(struct transfer *t, const char *url)
+{
+	const char *failed = NULL;
+	char accept[256];
+	t->easy = curl_easy_init();
+	if (!t->easy) {
+		log_error("curl_easy_init failed for %s", url);
+		return -1;
+	}
+	snprintf(accept, sizeof accept, "Accept: %s", t->opts->accept ? t->opts->accept : "*/*");
+	t->headers = curl_slist_append(NULL, accept);
+	if (!t->headers) {
+		failed = "the Accept header";
+		goto out;
+	}
+	const char *ca = find_ca_bundle();
+	long timeout = t->opts->timeout_ms;
+	CURL *e = t->easy;
+	SETOPT(e, CURLOPT_URL, url);
+	SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SETOPT(e, CURLOPT_FOLLOWLOCATION, 1L);
+	SETOPT(e, CURLOPT_MAXREDIRS, t->opts->max_redirects);
+	SETOPT(e, CURLOPT_TIMEOUT_MS, timeout);
+	SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
+	SETOPT(e, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(e, CURLOPT_PROXY, "");           /* ignore proxy environment variables */
+	SETOPT(e, CURLOPT_ACCEPT_ENCODING, "");  /* the write callback counts decoded bytes */
+	SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->opts->max_bytes);
+	SETOPT(e, CURLOPT_WRITEFUNCTION, write_body);
+	SETOPT(e, CURLOPT_WRITEDATA, t);
+	SETOPT(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SETOPT(e, CURLOPT_OPENSOCKETDATA, t);
+	SETOPT(e, CURLOPT_USERAGENT, USER_AGENT);
+	SETOPT(e, CURLOPT_HTTPHEADER, t->headers);
+	SETOPT(e, CURLOPT_ERRORBUFFER, t->curl_error);
+	SETOPT(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(e, CURLOPT_PRIVATE, t);
+	if (ca)
+		SETOPT(e, CURLOPT_CAINFO, ca);
+	t->result.body.max = t->opts->max_bytes;
+	return 0;
+out:
+	log_error("cannot set %s for %s", failed, url);
+	return -1;
+}
+
+static void transfer_cleanup(struct transfer *t)
+{
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	curl_slist_free_all(t->headers);
+	t->easy = NULL;
+	t->headers = NULL;
+}
+
+static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
+{
+	va_list ap;
+	t->result.status = status;
+	va_start(ap, fmt);
+	vsnprintf(t->result.error, sizeof t->result.error, fmt, ap);
+	va_end(ap);
+}
+
+/* Turns libcurl's result code into the transfer's status and message. */
+static void transfer_finish(struct transfer *t, CURLcode code)
+{
+	struct fetch_result *r = &t->result;
+	char *url = NULL;
+	if (curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+		r->final_url = strdup(url);
+	char *type = NULL;
+	if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+		r->content_type = strdup(type);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+
+	if (t->blocked) {
+		set_status(t, FETCH_BLOCKED, "The server does not fetch from this address, "
+			   "because %s.", t->blocked_why);
+	} else if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+		set_status(t, FETCH_TOO_LARGE, "The file is larger than the limit of %zu bytes.",
+			   t->opts->max_bytes);
+	} else if (code == CURLE_OPERATION_TIMEDOUT) {
+		set_status(t, FETCH_TIMEOUT, "The site did not answer within %ld seconds.",
+			   t->opts->timeout_ms / 1000);
+	} else if (code == CURLE_TOO_MANY_REDIRECTS) {
+		set_status(t, FETCH_FAILED, "The site redirected more than %ld times.",
+			   t->opts->max_redirects);
+	} else if (code == CURLE_UNSUPPORTED_PROTOCOL) {
+		set_status(t, FETCH_FAILED, "The site redirected to an address that is not http or https.");
+	} else if (code != CURLE_OK) {
+		set_status(t, FETCH_FAILED, "The site could not be reached: %s.",
+			   t->curl_error[0] ? t->curl_error : curl_easy_strerror(code));
+	} else if (r->http_status < 200 || r->http_status > 299) {
+		set_status(t, FETCH_HTTP_ERROR, "The site answered with HTTP status %ld.",
+			   r->http_status);
+	} else {
+		set_status(t, FETCH_OK, "%s", "");
+	}
+	if (r->status != FETCH_OK)
+		buf_free(&r->body);
+}
+
+enum fetch_status fetch_url(const char *url, const struct fetch_options *opts,
+			    struct fetch_result *r)
+{
+	struct transfer t;
+	memset(&t, 0, sizeof t);
+	t.opts = opts;
+	fetch_result_init(&t.result);
+	if (transfer_setup(&t, url) != 0) {
+		set_status(&t, FETCH_FAILED, "The server could not prepare the request.");
+	} else {
+		CURLcode code = curl_easy_perform(t.easy);
+		transfer_finish(&t, code);
+	}
+	transfer_cleanup(&t);
+	*r = t.result;
+	return r->status;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The state of one fetch_many run. */
+struct batch {
+	CURLM *multi;
+	struct transfer *transfers;
+	char *const *urls;
+	size_t count;
+	size_t next;            /* first URL not started yet */
+	size_t running;
+	const struct fetch_options *opts;
+	fetch_done_fn done;
+	void *ctx;
+};
+
+/* Reports a transfer to the callback and frees it. Returns the callback's value. */
+static int batch_report(struct batch *b, struct transfer *t)
+{
+	if (t->easy) {
+		curl_multi_remove_handle(b->multi, t->easy);
+		b->running--;
+	}
+	int stop = b->done(t->index, &t->result, b->ctx);
+	fetch_result_free(&t->result);
+	transfer_cleanup(t);
+	return stop;
+}
+
+/* Starts transfers until parallel are running. Returns the callback's stop value. */
+static int batch_fill(struct batch *b, long parallel)
+{
+	while (b->next < b->count && (long)b->running < parallel) {
+		struct transfer *t = &b->transfers[b->next];
+		t->index = b->next;
+		t->opts = b->opts;
+		fetch_result_init(&t->result);
+		const char *url = b->urls[b->next++];
+		if (transfer_setup(t, url) != 0 ||
+		    curl_multi_add_handle(b->multi, t->easy) != CURLM_OK) {
+			transfer_cleanup(t);
+			set_status(t, FETCH_FAILED, "The server could not prepare the request.");
+			if (batch_report(b, t) != 0)
+				return 1;
+			continue;
+		}
+		b->running++;
+	}
+	return 0;
+}
+
+/* Reports every finished transfer. Returns the callback's stop value. */
+static int batch_collect(struct batch *b)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(b->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *t = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		transfer_finish(t, msg->data.result);
+		if (batch_report(b, t) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Reports every unfinished URL as timed out, or stops silently when stopping. */
+static void batch_abandon(struct batch *b, bool report)
+{
+	for (size_t i = 0; i < b->count; i++) {
+		struct transfer *t = &b->transfers[i];
+		bool started = i < b->next;
+		if (started && !t->easy)
+			continue;       /* already reported */
+		if (!started) {
+			t->index = i;
+			t->opts = b->opts;
+			fetch_result_init(&t->result);
+		}
+		if (report) {
+			set_status(t, FETCH_TIMEOUT, "The export ran out of time before this image arrived.");
+			if (b->done(i, &t->result, b->ctx) != 0)
+				report = false;
+		}
+		if (t->easy) {
+			curl_multi_remove_handle(b->multi, t->easy);
+			b->running--;
+		}
+		fetch_result_free(&t->result);
+		transfer_cleanup(t);
+	}
+	b->next = b->count;
+}
+
+int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts,
+	       long parallel, long total_timeout_ms, fetch_done_fn done, void *ctx)
+{
+	struct batch b = { .urls = urls, .count = count, .opts = opts, .done = done, .ctx = ctx };
+	b.multi = curl_multi_init();
+	b.transfers = calloc(count ? count : 1, sizeof *b.transfers);
+	if (!b.multi || !b.transfers) {
+		log_error("cannot start %zu transfers: out of memory", count);
+		free(b.transfers);
+		if (b.multi)
+			curl_multi_cleanup(b.multi);
+		return -1;
+	}
+	long deadline = now_ms() + total_timeout_ms;
+	int rc = 0;
+	while (rc == 0 && (b.next < count || b.running > 0)) {
+		if (batch_fill(&b, parallel) != 0 || batch_collect(&b) != 0) {
+			rc = 1;
+			break;
+		}
+		if (b.running == 0)
+			continue;
+		if (now_ms() >= deadline) {
+			batch_abandon(&b, true);
+			break;
+		}
+		int still;
+		CURLMcode mc = curl_multi_perform(b.multi, &still);
+		if (mc == CURLM_OK)
+			mc = curl_multi_poll(b.multi, NULL, 0, 200, NULL);
+		if (mc != CURLM_OK) {
+			log_error("libcurl multi interface failed: %s", curl_multi_strerror(mc));
+			rc = -1;
+		}
+		if (rc == 0 && batch_collect(&b) != 0)
+			rc = 1;
+	}
+	if (rc != 0)
+		batch_abandon(&b, false);
+	curl_multi_cleanup(b.multi);
+	free(b.transfers);
+	return rc;
+}

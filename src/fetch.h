@@ -1,0 +1,65 @@
+/* HTTP and HTTPS fetching with libcurl, locked down for addresses strangers type. */
+#ifndef IG_FETCH_H
+#define IG_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addrpolicy.h"
+#include "buf.h"
+
+enum fetch_status {
+	FETCH_OK,
+	FETCH_BLOCKED,      /* a connection attempt was refused by the address policy */
+	FETCH_TOO_LARGE,    /* the body passed max_bytes */
+	FETCH_TIMEOUT,
+	FETCH_HTTP_ERROR,   /* the server answered with a status other than 2xx */
+	FETCH_FAILED,       /* anything else: DNS, connection, TLS, protocol */
+};
+
+struct fetch_options {
+	const struct addr_policy *policy;
+	size_t max_bytes;
+	long timeout_ms;        /* the whole transfer, redirects included */
+	long max_redirects;
+	const char *accept;     /* Accept header value */
+};
+
+/* The outcome of one transfer; owns its strings and body. */
+struct fetch_result {
+	enum fetch_status status;
+	long http_status;
+	char *final_url;        /* after redirects, or NULL */
+	char *content_type;     /* the upstream header, or NULL */
+	struct buf body;
+	char error[512];        /* a sentence for the visitor when status is not FETCH_OK */
+};
+
+/* Initializes libcurl once per process; call only on paths that fetch. Returns 0 or -1. */
+int fetch_global_init(void);
+void fetch_global_cleanup(void);
+
+void fetch_result_init(struct fetch_result *r);
+void fetch_result_free(struct fetch_result *r);
+
+/* Fetches url (already validated) into r. Returns r->status. */
+enum fetch_status fetch_url(const char *url, const struct fetch_options *opts,
+			    struct fetch_result *r);
+
+/*
+ * Called once per URL of fetch_many as each transfer ends, in completion
+ * order. The callback may take r's body (buf_detach); fetch_many frees the
+ * rest. A non-zero return stops all transfers still running.
+ */
+typedef int (*fetch_done_fn)(size_t index, struct fetch_result *r, void *ctx);
+
+/*
+ * Fetches urls with at most parallel transfers at once (libcurl multi
+ * interface) and stops everything after total_timeout_ms. Returns 0 when
+ * every URL was reported, 1 when the callback stopped it, or -1 when
+ * libcurl failed as a whole (the message goes to the log).
+ */
+int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts,
+	       long parallel, long total_timeout_ms, fetch_done_fn done, void *ctx);
+
+#endif

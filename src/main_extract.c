@@ -1,0 +1,163 @@
+/* extract.cgi: fetches a page and returns its image candidates as JSON. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "cgi.h"
+#include "discover.h"
+#include "json.h"
+#include "log.h"
+#include "program.h"
+#include "store.h"
+
+enum { MAX_REQUEST_BODY = 16 * 1024, CPU_SECONDS = 30 };
+
+static bool is_html(const struct fetch_result *r)
+{
+	const char *type = r->content_type;
+	if (type)
+		return strncasecmp(type, "text/html", 9) == 0 ||
+		       strncasecmp(type, "application/xhtml+xml", 21) == 0;
+	/* No Content-Type: accept what starts like markup, as browsers sniff it. */
+	const char *p = buf_cstr(&r->body);
+	p += strspn(p, " \t\r\n\xef\xbb\xbf");
+	return *p == '<';
+}
+
+static int write_image(struct buf *out, const struct image *img, bool first)
+{
+	int rc = 0;
+	rc |= buf_append_str(out, first ? "{" : ",{");
+	rc |= json_key(out, "url");
+	rc |= json_string(out, img->url);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "kind");
+	rc |= json_string(out, img->kind);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "alt");
+	rc |= json_string(out, img->alt);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "width");
+	rc |= json_number_or_null(out, img->width);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "height");
+	rc |= json_number_or_null(out, img->height);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "descriptor");
+	rc |= json_string(out, img->descriptor);
+	rc |= buf_append_char(out, '}');
+	return rc ? -1 : 0;
+}
+
+static int write_result(struct buf *out, const char *url, const char *final_url,
+			const struct page_meta *meta, const struct image_list *list)
+{
+	int rc = 0;
+	rc |= buf_append_str(out, "{\"page\":{");
+	rc |= json_key(out, "url");
+	rc |= json_string(out, url);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "final_url");
+	rc |= json_string(out, final_url);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "title");
+	rc |= json_string(out, meta->title);
+	rc |= buf_append_str(out, "},\"images\":[");
+	for (size_t i = 0; i < list->count && rc == 0; i++)
+		rc |= write_image(out, &list->items[i], i == 0);
+	rc |= buf_printf(out, "],\"count\":%zu,\"truncated\":%s}\n", list->count,
+			 list->truncated ? "true" : "false");
+	return rc ? -1 : 0;
+}
+
+static void send_json(const struct buf *body)
+{
+	cgi_begin(200, "application/json; charset=utf-8");
+	printf("Cache-Control: no-store\r\n");
+	printf("Content-Length: %zu\r\n", body->len);
+	cgi_end_headers();
+	fwrite(body->data, 1, body->len, stdout);
+	fflush(stdout);
+}
+
+/* Parses the fetched page and sends the result. Returns 0 or -1 with e. */
+static int extract_page(struct program *p, const char *url, struct fetch_result *page,
+			struct http_error *e)
+{
+	if (!is_html(page))
+		return http_error_set(e, 415, "not_html",
+				      "The address points to %s, not a web page; enter the address "
+				      "of the page that shows the images.",
+				      page->content_type ? page->content_type : "a file of unknown type");
+	const char *final_url = page->final_url ? page->final_url : url;
+	struct image_list list;
+	struct page_meta meta = { 0 };
+	image_list_init(&list, (size_t)p->config.max_candidates);
+	char why[512];
+	int rc = discover_images(page->body.data ? page->body.data : "", page->body.len,
+				 final_url, &list, &meta, why, sizeof why);
+	if (rc != 0) {
+		log_warn("cannot parse %s: %s", final_url, why);
+		http_error_set(e, 502, "fetch_failed", "The page could not be read: %s.", why);
+	} else {
+		struct buf out;
+		buf_init(&out, 64 * 1024 * 1024);
+		if (write_result(&out, url, final_url, &meta, &list) != 0) {
+			log_error("cannot format %zu candidates of %s", list.count, final_url);
+			rc = http_error_set(e, 500, "internal_error", "The result could not be formatted.");
+		} else {
+			send_json(&out);
+		}
+		buf_free(&out);
+	}
+	image_list_free(&list);
+	page_meta_free(&meta);
+	return rc;
+}
+
+static int run(struct program *p, struct http_error *e)
+{
+	char **urls = NULL;
+	size_t count = 0;
+	const char *label = NULL;
+	if (cgi_request_urls(&p->request, 1, &urls, &count, e) != 0)
+		return -1;
+	if (count == 0)
+		return http_error_set(e, 400, "invalid_url", "Enter the address of a web page.");
+	int rc = program_page_label(p, &label, e);
+	if (rc == 0)
+		rc = program_rate_limit(p, STORE_EVENT_EXTRACT, p->config.limit_extract_per_hour,
+					label, e);
+	if (rc == 0 && fetch_global_init() != 0)
+		rc = http_error_set(e, 500, "internal_error", "The server could not start fetching.");
+	if (rc == 0) {
+		struct fetch_options opts;
+		struct fetch_result page;
+		program_fetch_options(p, (size_t)p->config.max_page_bytes,
+				      p->config.fetch_timeout_seconds,
+				      "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5", &opts);
+		if (fetch_url(urls[0], &opts, &page) != FETCH_OK)
+			rc = program_fetch_error(&page, e);
+		else
+			rc = extract_page(p, urls[0], &page, e);
+		fetch_result_free(&page);
+		fetch_global_cleanup();
+		program_count(p, rc == 0 ? STORE_EVENT_EXTRACT_OK : STORE_EVENT_EXTRACT_ERROR, label);
+	}
+	cgi_free_strings(urls, count);
+	return rc;
+}
+
+int main(void)
+{
+	struct program p;
+	struct http_error e = { 0 };
+	int rc = program_start(&p, "extract.cgi", CPU_SECONDS, MAX_REQUEST_BODY, &e);
+	if (rc == 0)
+		rc = run(&p, &e);
+	if (rc != 0)
+		cgi_send_error(&e);
+	program_finish(&p);
+	return 0;
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Loopback origin server for ImageGather's tests.
+
+Serves the fixture folder and the shared test corpus, plus endpoints that
+misbehave on purpose: redirects, slow, oversized, endless and compressed
+answers. It binds to loopback only.
+
+  /fixtures/PATH             files under tests/fixtures
+  /cases/NAME                files of the shared extraction cases
+  /corpus/pages/NAME         shared corpus pages (served as UTF-8 HTML)
+  /corpus/pages2/NAME
+  /redirect?to=URL&code=N    redirect with status N (default 302)
+  /chain?n=N&final=PATH      N redirects in a row, then PATH
+  /status?code=N             an empty answer with status N
+  /slow?seconds=S            waits S seconds, then sends a small page
+  /big?bytes=N&type=T        N bytes with Content-Length
+  /chunked?bytes=N&type=T    N bytes without Content-Length (chunked)
+  /endless?type=T            never ends
+  /gzip-bomb?bytes=N         gzip body that inflates to N bytes
+  /typed?file=PATH&type=T    a fixture file with the given Content-Type
+  /page?html=TEXT            TEXT as an HTML page
+"""
+import argparse
+import gzip
+import io
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+SHARED = os.environ.get("IMAGEGATHER_SHARED",
+                        os.path.join(HERE, "..", "..", "shared"))
+
+TYPES = {
+    ".html": "text/html; charset=utf-8", ".png": "image/png",
+    ".jpg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
+    ".css": "text/css", ".txt": "text/plain", ".json": "application/json",
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ImageGatherTestOrigin/1"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("ORIGIN_VERBOSE"):
+            sys.stderr.write("origin: " + (fmt % args) + "\n")
+
+    def send_body(self, status, body, ctype="text/html; charset=utf-8",
+                  headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def serve_file(self, root, rel, ctype=None):
+        path = os.path.realpath(os.path.join(root, rel))
+        if not path.startswith(os.path.realpath(root) + os.sep) or \
+                not os.path.isfile(path):
+            self.send_body(404, b"not found", "text/plain")
+            return
+        with open(path, "rb") as f:
+            body = f.read()
+        ext = os.path.splitext(path)[1].lower()
+        self.send_body(200, body, ctype or TYPES.get(ext, "application/octet-stream"))
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        path = urllib.parse.unquote(url.path)
+        self.server.requests.append(self.path)
+        for prefix, root in (("/fixtures/", FIXTURES),
+                             ("/cases/", os.path.join(SHARED, "cases")),
+                             ("/corpus/", os.path.join(SHARED, "corpus"))):
+            if path.startswith(prefix):
+                self.serve_file(root, path[len(prefix):])
+                return
+        handler = getattr(self, "route_" + path.strip("/").replace("-", "_"), None)
+        if handler is None:
+            self.send_body(404, b"not found", "text/plain")
+            return
+        handler(q)
+
+    def route_redirect(self, q):
+        code = int(q.get("code", "302"))
+        self.send_body(code, b"", "text/plain", [("Location", q.get("to", "/"))])
+
+    def route_chain(self, q):
+        n = int(q.get("n", "1"))
+        final = q.get("final", "/fixtures/gallery.html")
+        target = final if n <= 1 else "/chain?" + urllib.parse.urlencode(
+            {"n": n - 1, "final": final})
+        self.send_body(302, b"", "text/plain", [("Location", target)])
+
+    def route_status(self, q):
+        self.send_body(int(q.get("code", "500")), b"status page", "text/plain")
+
+    def route_slow(self, q):
+        time.sleep(float(q.get("seconds", "5")))
+        self.send_body(200, b"<html><body><img src='/fixtures/img/red.png'></body></html>")
+
+    def route_big(self, q):
+        n = int(q.get("bytes", "1000000"))
+        self.send_body(200, b"<" + b"a" * (n - 1), q.get("type", "text/html"))
+
+    def stream(self, q, total):
+        self.send_response(200)
+        self.send_header("Content-Type", q.get("type", "text/html"))
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"<p>" + b"x" * 65533
+        sent = 0
+        try:
+            while total is None or sent < total:
+                piece = chunk if total is None else chunk[:min(len(chunk), total - sent)]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                sent += len(piece)
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def route_chunked(self, q):
+        self.stream(q, int(q.get("bytes", "1000000")))
+
+    def route_endless(self, q):
+        self.stream(q, None)
+
+    def route_gzip_bomb(self, q):
+        n = int(q.get("bytes", str(200 * 1024 * 1024)))
+        raw = io.BytesIO()
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9) as g:
+            block = b"<" * (1024 * 1024)
+            for _ in range(n // len(block)):
+                g.write(block)
+        self.send_body(200, raw.getvalue(), q.get("type", "text/html"),
+                       [("Content-Encoding", "gzip")])
+
+    def route_typed(self, q):
+        self.serve_file(FIXTURES, q.get("file", ""), q.get("type", "text/plain"))
+
+    def route_page(self, q):
+        self.send_body(200, q.get("html", "").encode("utf-8"))
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr):
+        super().__init__(addr, Handler)
+        self.requests = []
+
+
+def start(port=0):
+    """Starts the origin in a background thread; returns (server, port)."""
+    server = Server(("127.0.0.1", port))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, server.server_address[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8099)
+    args = parser.parse_args()
+    server = Server(("127.0.0.1", args.port))
+    print(f"origin at http://127.0.0.1:{args.port}/fixtures/gallery.html", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
