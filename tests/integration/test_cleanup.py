@@ -1,0 +1,261 @@
+"""Integration tests for imagegather-cleanup, run as a real program.
+
+Run from the repository root: python3 -m unittest tests/integration/test_cleanup.py
+The program path comes from IMAGEGATHER_CLEANUP (default cron/imagegather-cleanup).
+"""
+
+import fcntl
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+PROGRAM = os.environ.get("IMAGEGATHER_CLEANUP", "cron/imagegather-cleanup")
+TOKEN_A = "0123456789abcdef0123456789abcdef"
+TOKEN_B = "fedcba9876543210fedcba9876543210"
+RETENTION_HOURS = 2
+HOUR = 3600
+
+
+class CleanupTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(PROGRAM, os.X_OK):
+            raise AssertionError(
+                f"{PROGRAM} is missing or not executable; build it with 'make all' "
+                "or set IMAGEGATHER_CLEANUP")
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="ig-cleanup-")
+        # Registered first, so it runs after every other cleanup of the test.
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        self.data_dir = os.path.join(self.root, "data")
+        self.exports = os.path.join(self.data_dir, "exports")
+        os.makedirs(self.exports, mode=0o700)
+        self.config = os.path.join(self.root, "imagegather.conf")
+        with open(self.config, "w", encoding="ascii") as f:
+            f.write(f"data_dir = {self.data_dir}\nretention_hours = {RETENTION_HOURS}\n")
+
+    def run_cleanup(self, *args, config=None):
+        env = dict(os.environ)
+        env["IMAGEGATHER_CONFIG"] = config or self.config
+        return subprocess.run([PROGRAM, *args], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    def make_file(self, name, age_seconds, folder=None):
+        path = os.path.join(folder or self.exports, name)
+        with open(path, "wb") as f:
+            f.write(b"PK\x05\x06" + b"\0" * 18)
+        stamp = time.time() - age_seconds
+        os.utime(path, (stamp, stamp))
+        return path
+
+    def assert_quiet_success(self, result):
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "")
+        self.assertEqual(result.stderr, "")
+
+    def test_deletes_expired_archives(self):
+        old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        new_zip = self.make_file(f"{TOKEN_B}.zip", 1 * HOUR)
+        old_part = self.make_file(f"{TOKEN_B}.zip.part", 3 * HOUR)
+        new_part = self.make_file(f"{TOKEN_A}.zip.part", 60)
+
+        self.assert_quiet_success(self.run_cleanup())
+
+        self.assertFalse(os.path.lexists(old_zip))
+        self.assertFalse(os.path.lexists(old_part))
+        self.assertTrue(os.path.exists(new_zip))
+        self.assertTrue(os.path.exists(new_part))
+
+    def test_verbose_reports_counts(self):
+        self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        self.make_file(f"{TOKEN_B}.zip.part", 3 * HOUR)
+        self.make_file(f"{TOKEN_B}.zip", 60)
+
+        result = self.run_cleanup("--verbose")
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "")
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertIn(" info ", lines[0])
+        self.assertIn("deleted 1 archives and 1 unfinished archives older than 2 hours", lines[0])
+        self.assertIn("kept 1", lines[0])
+        self.assertIn("removed 0 expired rate-limit records", lines[0])
+
+    def test_ignores_other_names(self):
+        names = [
+            "notes.txt",
+            f"{TOKEN_A.upper()}.zip",
+            f"{TOKEN_A[:-1]}.zip",
+            f"{TOKEN_A}0.zip",
+            f"{TOKEN_A}.zip.bak",
+            f"{TOKEN_A}.ZIP",
+            f".{TOKEN_A}.zip",
+            f"{TOKEN_A}.zip.part.1",
+            "0123456789abcdeg0123456789abcdef.zip",
+        ]
+        paths = [self.make_file(name, 30 * HOUR) for name in names]
+
+        self.assert_quiet_success(self.run_cleanup())
+
+        for path in paths:
+            self.assertTrue(os.path.exists(path), path)
+
+    def test_symlink_not_followed(self):
+        outside = os.path.join(self.root, "outside")
+        os.mkdir(outside)
+        target = self.make_file(f"{TOKEN_A}.zip", 30 * HOUR, folder=outside)
+        link = os.path.join(self.exports, f"{TOKEN_A}.zip")
+        os.symlink(target, link)
+        old = time.time() - 30 * HOUR
+        os.utime(link, (old, old), follow_symlinks=False)
+
+        self.assert_quiet_success(self.run_cleanup())
+
+        self.assertTrue(os.path.exists(target))
+        self.assertTrue(os.path.islink(link))
+
+    def test_folder_named_like_archive_kept(self):
+        folder = os.path.join(self.exports, f"{TOKEN_A}.zip")
+        os.mkdir(folder)
+        inner = self.make_file("inner.txt", 30 * HOUR, folder=folder)
+        old = time.time() - 30 * HOUR
+        os.utime(folder, (old, old))
+
+        self.assert_quiet_success(self.run_cleanup())
+
+        self.assertTrue(os.path.isdir(folder))
+        self.assertTrue(os.path.exists(inner))
+
+    def test_dry_run_changes_nothing(self):
+        old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        old_part = self.make_file(f"{TOKEN_B}.zip.part", 3 * HOUR)
+
+        quiet = self.run_cleanup("--dry-run")
+        self.assert_quiet_success(quiet)
+        result = self.run_cleanup("--dry-run", "--verbose")
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("dry run: would delete 1 archives and 1 unfinished archives",
+                      result.stderr)
+        self.assertIn("would remove 0 expired rate-limit records", result.stderr)
+        self.assertTrue(os.path.exists(old_zip))
+        self.assertTrue(os.path.exists(old_part))
+        self.assertFalse(os.path.exists(os.path.join(self.data_dir, "imagegather.gdbm")))
+
+    def test_missing_exports_folder(self):
+        os.rmdir(self.exports)
+        self.assert_quiet_success(self.run_cleanup())
+
+    def test_exports_folder_symlink_rejected(self):
+        elsewhere = os.path.join(self.root, "elsewhere")
+        os.mkdir(elsewhere)
+        victim = self.make_file(f"{TOKEN_A}.zip", 30 * HOUR, folder=elsewhere)
+        os.rmdir(self.exports)
+        os.symlink(elsewhere, self.exports)
+
+        result = self.run_cleanup()
+
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("exports", result.stderr)
+        self.assertIn(" error ", result.stderr)
+        self.assertTrue(os.path.exists(victim))
+
+    def test_overlapping_run_skips(self):
+        old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        lock_path = os.path.join(self.data_dir, "cleanup.lock")
+        with open(lock_path, "w", encoding="ascii") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            quiet = self.run_cleanup()
+            verbose = self.run_cleanup("--verbose")
+
+        self.assert_quiet_success(quiet)
+        self.assertEqual(verbose.returncode, 0)
+        self.assertEqual(len(verbose.stderr.splitlines()), 1, verbose.stderr)
+        self.assertIn("another cleanup run", verbose.stderr)
+        self.assertTrue(os.path.exists(old_zip))
+
+        self.assert_quiet_success(self.run_cleanup())
+        self.assertFalse(os.path.exists(old_zip))
+
+    def test_config_option_overrides_environment(self):
+        old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        missing = os.path.join(self.root, "missing.conf")
+
+        self.assert_quiet_success(self.run_cleanup("--config", self.config, config=missing))
+
+        self.assertFalse(os.path.exists(old_zip))
+
+    def test_missing_config_fails(self):
+        missing = os.path.join(self.root, "missing.conf")
+
+        result = self.run_cleanup("--config", missing)
+
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(missing, result.stderr)
+        self.assertEqual(result.stdout, "")
+
+    def test_bad_usage_exits_2(self):
+        for args in (["--bogus"], ["extra"], ["--config"], ["-x"]):
+            with self.subTest(args=args):
+                result = self.run_cleanup(*args)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn("Usage:", result.stderr)
+                self.assertEqual(result.stdout, "")
+
+    def test_help_exits_0(self):
+        result = self.run_cleanup("--help")
+
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("Usage:", result.stdout)
+        self.assertIn("--dry-run", result.stdout)
+        self.assertEqual(result.stderr, "")
+
+    def test_damaged_database_fails(self):
+        old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        database = os.path.join(self.data_dir, "imagegather.gdbm")
+        garbage = bytes(range(256)) * 16
+        with open(database, "wb") as f:
+            f.write(garbage)
+
+        result = self.run_cleanup()
+
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("imagegather.gdbm", result.stderr)
+        self.assertFalse(os.path.exists(old_zip))
+        with open(database, "rb") as f:
+            self.assertEqual(f.read(), garbage)
+
+    def make_undeletable(self, path):
+        """Make unlink(path) fail: chattr +i as root, a read-only folder otherwise."""
+        if os.geteuid() != 0:
+            os.chmod(self.exports, 0o500)
+            self.addCleanup(os.chmod, self.exports, 0o700)
+            return
+        if not shutil.which("chattr"):
+            self.skipTest("running as root without chattr")
+        done = subprocess.run(["chattr", "+i", path], capture_output=True, check=False)
+        if done.returncode != 0:
+            self.skipTest(f"chattr +i failed: {done.stderr.decode(errors='replace')}")
+        self.addCleanup(subprocess.run, ["chattr", "-i", path], check=False)
+
+    def test_undeletable_archive_fails(self):
+        stuck = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        other = self.make_file(f"{TOKEN_B}.zip", 3 * HOUR)
+        self.make_undeletable(stuck)
+
+        result = self.run_cleanup()
+
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("cannot delete", result.stderr)
+        self.assertIn(stuck, result.stderr)
+        self.assertTrue(os.path.exists(stuck))
+        if os.geteuid() == 0:
+            self.assertFalse(os.path.exists(other))
+
+if __name__ == "__main__":
+    unittest.main()
