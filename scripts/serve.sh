@@ -72,8 +72,6 @@ LoadModule dir_module $modules/mod_dir.so
 LoadModule mime_module $modules/mod_mime.so
 LoadModule cgid_module $modules/mod_cgid.so
 LoadModule headers_module $modules/mod_headers.so
-LoadModule log_config_module $modules/mod_log_config.so
-LoadModule unixd_module $modules/mod_unixd.so
 LoadModule env_module $modules/mod_env.so
 User $user
 Group $(id -gn "$user")

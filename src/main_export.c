@@ -141,7 +141,7 @@ static void send_stream_error(struct export *x, const char *message)
 /* Creates DATA_DIR/exports and the part file. Returns the open file or NULL. */
 static FILE *open_part(const struct config *c, const char *token, char *part, size_t size)
 {
-	char dir[EXPORT_PATH_SIZE];
+	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/exports", c->data_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		log_error("cannot create %s: %s", dir, strerror(errno));

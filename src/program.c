@@ -77,9 +77,11 @@ int program_rate_limit(struct program *p, const char *event, long limit,
 	}
 	if (rc > 0) {
 		long minutes = (retry_after + 59) / 60;
+		const char *noun = strcmp(event, STORE_EVENT_EXTRACT) == 0 ? "extractions" :
+				   strcmp(event, STORE_EVENT_PREVIEW) == 0 ? "previews" : "exports";
 		http_error_set(e, 429, "rate_limited",
-			       "You have reached %ld %s requests this hour; try again in %ld minute%s.",
-			       limit, event, minutes, minutes == 1 ? "" : "s");
+			       "You have reached %ld %s this hour; try again in %ld minute%s.",
+			       limit, noun, minutes, minutes == 1 ? "" : "s");
 		e->retry_after = retry_after;
 		return -1;
 	}

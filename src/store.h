@@ -18,12 +18,15 @@
  * Counts one request of kind event ("extract", "preview", "export") from
  * client address ip against limit per clock hour, and adds one to the
  * aggregate counter for today, page_label (may be NULL) and event, all under
- * one lock. The per-IP key is HMAC-SHA-256(secret, ip + hour); the raw
+ * one lock. The per-IP key is HMAC-SHA-256(secret, event|ip|hour); the raw
  * address is never stored. The secret is created in data_dir on first use
- * with mode 0600. limit 0 switches the limit off.
- * Returns 0 when allowed, 1 when over the limit (with *retry_after set to
- * the seconds left in the hour; nothing is counted), or -1 with a message in
- * err when the store failed.
+ * with mode 0600. limit 0 switches the limit off and then no per-IP counter
+ * is kept. event and page_label must match [A-Za-z0-9._-]{1,64}. A database
+ * that GDBM reports as damaged is moved aside (logged as an error) and a new
+ * one is started.
+ * Returns 0 when allowed, or -1 with a message in err when the store
+ * failed. Returns 1 when over the limit: then nothing is counted and
+ * *retry_after receives the seconds left in the hour (at least 1).
  */
 int store_hit(const char *data_dir, const char *ip, const char *event,
 	      long limit, const char *page_label, long *retry_after,
@@ -34,9 +37,19 @@ int store_count(const char *data_dir, const char *event, const char *page_label,
 		char *err, size_t errlen);
 
 /*
- * Removes per-IP counters of past hours and reorganizes the file. With
- * dry_run, only reports. *removed receives the number of records removed
- * (or that would be). Returns 0 or -1 with err.
+ * Reads the aggregate counter for the UTC day that contains day, for event
+ * and page_label (may be NULL) into *count; 0 when there is none or no
+ * database yet. Returns 0 or -1 with err.
+ */
+int store_get_count(const char *data_dir, time_t day, const char *event,
+		    const char *page_label, long *count, char *err, size_t errlen);
+
+/*
+ * Removes per-IP counters whose hour ended at or before now and, when any
+ * were removed, reorganizes the file. Aggregate counters are kept. With
+ * dry_run, only counts. A missing database is not an error (nothing to
+ * remove); a damaged one is reported, not replaced. *removed receives the
+ * number of records removed (or that would be). Returns 0 or -1 with err.
  */
 int store_prune(const char *data_dir, time_t now, bool dry_run, long *removed,
 		char *err, size_t errlen);

@@ -15,7 +15,24 @@ import harness
 
 
 class CountingResult(unittest.TextTestResult):
-    pass
+    """Counts each test method once, however many of its subtests failed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.failed_ids = set()
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.failed_ids.add(test.id())
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.failed_ids.add(test.id())
+
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self.failed_ids.add(test.id())
 
 
 def run_browser_test(counts):
@@ -52,15 +69,16 @@ def main():
         print("integration: 0 passed, 1 failed")
         return 1
 
-    harness.start_shared()
     counts = [0, 0]
     try:
+        harness.start_shared()
         suite = unittest.defaultTestLoader.discover(harness.HERE, pattern=args.pattern,
                                                     top_level_dir=harness.HERE)
-        runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
+        runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
+                                         resultclass=CountingResult)
         result = runner.run(suite)
-        bad = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-        counts[0] += result.testsRun - bad - len(result.skipped)
+        bad = len(result.failed_ids) + len(result.unexpectedSuccesses)
+        counts[0] += max(0, result.testsRun - bad - len(result.skipped))
         counts[1] += bad
         if not args.no_browser:
             run_browser_test(counts)
@@ -68,6 +86,9 @@ def main():
         if reports:
             print("not ok - Apache error log shows crashes or sanitizer reports:\n" + reports)
             counts[1] += 1
+    except Exception as e:  # the summary line must still come last
+        print(f"not ok - the integration run failed: {e!r}")
+        counts[1] += 1
     finally:
         harness.stop_shared()
     print(f"integration: {counts[0]} passed, {counts[1]} failed")

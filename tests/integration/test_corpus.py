@@ -28,8 +28,8 @@ def browser_quote(url):
     """Percent-encodes what a browser encodes in a path or query: spaces,
     controls, non-ASCII and a few ASCII characters (WHATWG URL standard)."""
     parts = urllib.parse.urlsplit(url)
-    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=-._~[]|^`{}\\")
-    query = urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=-._~?[]|^`{}\\")
+    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=-._~[]|\\")
+    query = urllib.parse.quote(parts.query, safe="/%:@!$&()*+,;=-._~?[]|^`{}\\")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc.lower(), path, query,
                                     parts.fragment))
 
@@ -44,7 +44,7 @@ def expected_srcs(text, page_url):
         if not src or src.lower().startswith(("data:", "javascript:", "about:", "blob:")):
             continue
         url = urllib.parse.urljoin(base, src.replace("\\", "/"))
-        if url.startswith(("http://", "https://")):
+        if url.startswith(("http://", "https://")) and urllib.parse.urlsplit(url).hostname:
             wanted.add(browser_quote(url.split("#")[0]))
     return wanted
 

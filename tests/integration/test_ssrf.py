@@ -15,7 +15,7 @@ DENIED_HOSTS = [
     "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]", "[64:ff9b::a00:1]",
     "[2002:a00:1::1]", "[2001:db8::1]", "[::]",
     "167772161", "0xa000001", "012.0.0.1", "10.1", "0251.0376.0251.0376",
-    "169.254.169.254.", "0x7f.1",
+    "169.254.169.254.",
 ]
 
 
@@ -84,10 +84,12 @@ class LoopbackWithoutExemption(harness.SiteTest):
         r = self.strict.extract("http://[::1]/")
         self.assertError(r, 403, "blocked_address")
 
-    def test_short_loopback_form(self):
+    def test_short_and_hex_loopback_forms(self):
         port = self.origin.rsplit(":", 1)[1]
-        r = self.strict.extract(f"http://127.1:{port}/fixtures/gallery.html")
-        self.assertIn(r.status, (400, 403))
+        for host in ("127.1", "0x7f.1", "2130706433", "0177.0.0.1", "127.0.0.1."):
+            with self.subTest(host=host):
+                r = self.strict.extract(f"http://{host}:{port}/fixtures/gallery.html")
+                self.assertIn(r.status, (400, 403), r.body[:200])
 
     def test_preview_loopback(self):
         self.assertError(self.strict.preview(self.fixture("img/red.png")), 403, "blocked_address")
