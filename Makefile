@@ -106,6 +106,7 @@ stop:
 
 check:
 	@scripts/deps.sh test
+	@scripts/browser-deps.sh
 	@$(MAKE) --no-print-directory all asan tests
 	@tests/run.sh
 

@@ -351,7 +351,7 @@ int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts
 	long deadline = now_ms() + total_timeout_ms;
 	int rc = 0;
 	while (rc == 0 && (b.next < count || b.running > 0)) {
-		if (batch_fill(&b, parallel) != 0 || batch_collect(&b) != 0) {
+		if (batch_fill(&b, parallel) != 0) {
 			rc = 1;
 			break;
 		}
@@ -363,14 +363,17 @@ int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts
 		}
 		int still;
 		CURLMcode mc = curl_multi_perform(b.multi, &still);
-		if (mc == CURLM_OK)
+		if (mc == CURLM_OK && batch_collect(&b) != 0) {
+			rc = 1;
+			break;
+		}
+		/* Wait only when nothing finished; otherwise start the next transfers first. */
+		if (mc == CURLM_OK && (size_t)still == b.running && b.running > 0)
 			mc = curl_multi_poll(b.multi, NULL, 0, 200, NULL);
 		if (mc != CURLM_OK) {
 			log_error("libcurl multi interface failed: %s", curl_multi_strerror(mc));
 			rc = -1;
 		}
-		if (rc == 0 && batch_collect(&b) != 0)
-			rc = 1;
 	}
 	if (rc != 0)
 		batch_abandon(&b, false);

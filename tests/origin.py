@@ -44,6 +44,7 @@ TYPES = {
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server_version = "ImageGatherTestOrigin/1"
 
     def log_message(self, fmt, *args):
