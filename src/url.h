@@ -8,6 +8,13 @@
 #define URL_MAX_LEN 2048
 
 /*
+ * Maximum length of a data: URL that url_resolve() returns, in bytes.
+ * Inline images are larger than page links, but an export or a JSON
+ * response must stay bounded.
+ */
+#define URL_DATA_MAX_LEN (512 * 1024)
+
+/*
  * Checks that text is an absolute http or https URL of at most URL_MAX_LEN
  * bytes with a host and no user name or password. On success returns 0 and
  * stores the normalized URL in *out, which the caller frees. On failure
@@ -17,12 +24,22 @@ int url_validate(const char *text, char **out, char *err, size_t errlen);
 
 /*
  * Resolves the reference ref (an attribute value, already entity-decoded)
- * against the absolute URL base as a browser does: leading and trailing
- * spaces and tabs and newlines removed, backslashes read as slashes in http
- * and https, dot segments removed, spaces and non-ASCII percent-encoded.
+ * against the absolute URL base as a browser does. Leading and trailing
+ * spaces and all tabs and newlines are removed, backslashes read as slashes
+ * in http and https, dot segments removed, and spaces and non-ASCII
+ * percent-encoded.
  * Returns a new absolute http, https or data: URL that the caller frees, or
  * NULL when ref is empty, invalid or of another scheme (javascript:, about:).
+ * An http or https result longer than URL_MAX_LEN, or a data: URL longer
+ * than URL_DATA_MAX_LEN, is rejected with NULL as well.
  */
 char *url_resolve(const char *base, const char *ref);
+
+/*
+ * Resolves ref against base like url_resolve(), except that an empty ref
+ * returns base without its fragment, as the WHATWG URL parser does. base may
+ * be NULL, in which case ref must be absolute. The caller frees the result.
+ */
+char *url_join(const char *base, const char *ref);
 
 #endif
