@@ -6,6 +6,18 @@
 #include "log.h"
 
 static const char *log_program = "imagegather";
+static FILE *log_file;
+static enum log_level stderr_level = LOG_INFO;
+
+void log_set_file(FILE *f)
+{
+	log_file = f;
+}
+
+void log_set_stderr_level(enum log_level level)
+{
+	stderr_level = level;
+}
 
 void log_init(const char *program)
 {
@@ -50,6 +62,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			line[pos++] = (char)*p;
 	}
 	line[pos++] = '\n';
-	fwrite(line, 1, pos, stderr);
-	fflush(stderr);
+	if (level <= stderr_level) {
+		fwrite(line, 1, pos, stderr);
+		fflush(stderr);
+	}
+	if (log_file) {
+		fwrite(line, 1, pos, log_file);
+		fflush(log_file);
+	}
 }

@@ -2,6 +2,8 @@
 #ifndef IG_LOG_H
 #define IG_LOG_H
 
+#include <stdio.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO };
 
 /* Sets the program name printed in every record; the string must outlive logging. */
@@ -13,6 +15,14 @@ void log_init(const char *program);
  */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Also appends every record to f (any level), in addition to stderr. The
+ * caller keeps ownership of f; NULL stops it.
+ */
+void log_set_file(FILE *f);
+/* Writes to stderr only records of level or more severe (default LOG_INFO: all). */
+void log_set_stderr_level(enum log_level level);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

@@ -10,11 +10,12 @@
  *     symbolic link is followed. A missing exports folder is not an error.
  *  2. removes the per-IP rate-limit records of past hours from the store
  *     (store_prune). Aggregate statistics are kept.
- *  3. with --verbose, logs one info line with the counts.
+ *  3. logs one info line with the counts.
  *
- * Output: nothing on stdout except --help. Errors are logged to stderr, one
- * line each, and info lines only with --verbose, so cron mails the owner
- * only when something failed.
+ * Output: nothing on stdout except --help. Every record, the summary
+ * included, is appended to DATA_DIR/cleanup.log (moved to cleanup.log.1 when
+ * it passes 1 MiB). Errors also go to stderr, and info lines only with
+ * --verbose, so cron mails the owner only when something failed.
  * Exit status: 0 on success, 1 when anything failed, 2 on bad usage.
  * With --dry-run nothing is deleted and the counts report what would be.
  * Only the lock files are created when missing.
@@ -37,9 +38,11 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "token.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-enum { TOKEN_LEN = 32 };
+/* The run log passes to cleanup.log.1 beyond this size. */
+#define RUN_LOG_MAX_BYTES (1024L * 1024)
 
 struct options {
 	bool dry_run;
@@ -160,12 +163,14 @@ static int take_run_lock(const char *data_dir, int *fd)
  */
 static bool is_export_name(const char *name, bool *unfinished)
 {
-	for (int i = 0; i < TOKEN_LEN; i++) {
-		char c = name[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	const char *suffix = name + TOKEN_LEN;
+	char token[TOKEN_LENGTH + 1];
+	if (strnlen(name, TOKEN_LENGTH) < TOKEN_LENGTH)
+		return false;
+	memcpy(token, name, TOKEN_LENGTH);
+	token[TOKEN_LENGTH] = '\0';
+	if (!token_valid(token))
+		return false;
+	const char *suffix = name + TOKEN_LENGTH;
 	*unfinished = strcmp(suffix, ".zip.part") == 0;
 	return *unfinished || strcmp(suffix, ".zip") == 0;
 }
@@ -247,14 +252,39 @@ static int sweep_exports(const char *data_dir, long retention_hours, time_t now,
 static void log_summary(const struct options *opts, const struct export_counts *counts,
 			long retention_hours, long pruned)
 {
-	if (!opts->verbose)
-		return;
 	log_info("%s%s %ld archives and %ld unfinished archives older than %ld hours, "
 		 "kept %ld, %s %ld expired rate-limit records",
 		 opts->dry_run ? "dry run: " : "",
 		 opts->dry_run ? "would delete" : "deleted",
 		 counts->deleted, counts->deleted_unfinished, retention_hours, counts->kept,
 		 opts->dry_run ? "would remove" : "removed", pruned);
+}
+
+/*
+ * Opens DATA_DIR/cleanup.log for appending (mode 0600), first moving a file
+ * over RUN_LOG_MAX_BYTES to cleanup.log.1. Returns NULL after logging why.
+ */
+static FILE *open_run_log(const char *data_dir)
+{
+	char path[PATH_MAX], old[PATH_MAX + 4];
+	if (snprintf(path, sizeof path, "%s/cleanup.log", data_dir) >= (int)sizeof path) {
+		log_error("path of the run log in %s is too long", data_dir);
+		return NULL;
+	}
+	struct stat st;
+	if (lstat(path, &st) == 0 && st.st_size > RUN_LOG_MAX_BYTES) {
+		snprintf(old, sizeof old, "%s.1", path);
+		if (rename(path, old) != 0)
+			log_warn("cannot move %s to %s: %s", path, old, strerror(errno));
+	}
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "a");
+	if (!f) {
+		log_error("cannot open the run log %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
 }
 
 int main(int argc, char **argv)
@@ -265,9 +295,14 @@ int main(int argc, char **argv)
 	if (status >= 0)
 		return status;
 
+	if (!opts.verbose)
+		log_set_stderr_level(LOG_WARN);
 	struct config c;
 	if (load_config(&opts, &c) != 0)
 		return EXIT_FAILED;
+	FILE *run_log = open_run_log(c.data_dir);
+	if (run_log)
+		log_set_file(run_log);
 
 	int lock_fd;
 	int locked = take_run_lock(c.data_dir, &lock_fd);
@@ -295,5 +330,9 @@ int main(int argc, char **argv)
 
 	log_summary(&opts, &counts, c.retention_hours, pruned);
 	close(lock_fd);
+	if (run_log) {
+		log_set_file(NULL);
+		fclose(run_log);
+	}
 	return status;
 }

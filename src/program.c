@@ -1,4 +1,5 @@
 /* What every CGI program does first and last. */
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,12 @@ int program_start(struct program *p, const char *name, long cpu_seconds,
 	log_init(name);
 	signal(SIGPIPE, SIG_IGN);
 	set_limits(cpu_seconds);
+	/*
+	 * libcurl converts international host names with libidn2, which reads
+	 * them in the locale's encoding; suEXEC clears LANG, so pick UTF-8 here.
+	 */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		log_warn("cannot select the C.UTF-8 locale; international host names will fail");
 
 	char why[1024];
 	if (config_load(&p->config, why, sizeof why) != 0) {

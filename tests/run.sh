@@ -77,8 +77,9 @@ run_integration() {
 	echo "integration ($label): $p passed, $f failed (log: $out)"
 }
 
-run_integration normal --cgi-dir cgi-bin
-run_integration sanitizers --cgi-dir build/asan/cgi-bin --no-browser
+run_integration normal --cgi-dir cgi-bin --cleanup cron/imagegather-cleanup
+run_integration sanitizers --cgi-dir build/asan/cgi-bin \
+	--cleanup build/asan/cron/imagegather-cleanup --no-browser
 
 echo "Logs are in $log_dir"
 echo "$passed passed, $failed failed"

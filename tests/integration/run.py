@@ -58,11 +58,14 @@ def run_browser_test(counts):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cgi-dir", help="folder of the programs to test")
+    parser.add_argument("--cleanup", help="the cleanup program to test")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("pattern", nargs="?", default="test_*.py")
     args = parser.parse_args()
     if args.cgi_dir:
         harness.CGI_DIR = os.path.abspath(args.cgi_dir)
+    if args.cleanup:
+        os.environ["IMAGEGATHER_CLEANUP"] = os.path.abspath(args.cleanup)
     if not harness.in_private_network():
         print("integration tests must run in a private network namespace: "
               "unshare --net sh -c 'ip link set lo up && ...'", file=sys.stderr)

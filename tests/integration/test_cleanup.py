@@ -70,6 +70,26 @@ class CleanupTest(unittest.TestCase):
         self.assertTrue(os.path.exists(new_zip))
         self.assertTrue(os.path.exists(new_part))
 
+    def test_run_log_records_each_run(self):
+        self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        self.assert_quiet_success(self.run_cleanup())
+        self.assert_quiet_success(self.run_cleanup())
+        log_path = os.path.join(self.data_dir, "cleanup.log")
+        with open(log_path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), 2)
+        self.assertIn("deleted 1 archives", lines[0])
+        self.assertIn("deleted 0 archives", lines[1])
+        self.assertEqual(os.stat(log_path).st_mode & 0o777, 0o600)
+
+    def test_run_log_rotated_past_limit(self):
+        log_path = os.path.join(self.data_dir, "cleanup.log")
+        with open(log_path, "w", encoding="ascii") as f:
+            f.write("x" * (1024 * 1024 + 1))
+        self.assert_quiet_success(self.run_cleanup())
+        self.assertTrue(os.path.exists(log_path + ".1"))
+        self.assertLess(os.path.getsize(log_path), 1000)
+
     def test_verbose_reports_counts(self):
         self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
         self.make_file(f"{TOKEN_B}.zip.part", 3 * HOUR)
