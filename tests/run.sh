@@ -31,8 +31,9 @@ run_unit() {
 		return
 	fi
 	checks=$(echo "$summary" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
-	bad=$(echo "$summary" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 + \2/')
-	bad=$((bad))
+	failures=$(echo "$summary" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+	errors=$(echo "$summary" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+	bad=$((failures + errors))
 	passed=$((passed + checks - bad))
 	failed=$((failed + bad))
 	if [ "$bad" -gt 0 ] || [ "$status" -ne 0 ]; then
