@@ -8,18 +8,28 @@
 #   serve      builds, then starts Apache on 127.0.0.1 and prints the address
 #   stop       stops the Apache that "serve" started
 #   check      the whole test suite; ends with "N passed, N failed"
+#   fuzz-build the libFuzzer harnesses of tests/fuzz, built with clang, in
+#              build/fuzz
+#   fuzz       builds them and runs each for FUZZ_SECONDS
 #   bench      start-up, extraction and export measurements
-#   clean      removes everything the build wrote
+#   static     the programs linked statically with musl, in build/static/bin
+#              (scripts/static.sh; the libraries are built once and cached)
+#   dist       dist/imagegather-VERSION.tar.gz and .zip from the static build
+#   clean      removes everything the build wrote except the static
+#              libraries in build/static (rm -rf build/static removes them)
 #
 # Variables:
 #   CC, CFLAGS, LDFLAGS  the usual meaning
 #   PORT                 the port "serve" listens on (default 8080)
+#   FUZZ_SECONDS         how long "fuzz" runs each harness (default 300)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PORT ?= 8080
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
 
-PKGS := libcurl tidy libcrypto zlib
+PKGS := libcurl tidy libcrypto zlib libseccomp
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
@@ -33,7 +43,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 MAINS := $(wildcard src/main_*.c)
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
 HDRS := $(wildcard src/*.h)
-CGIS := extract preview export
+CGIS := extract preview export stats
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 OBJS := $(LIB_SRCS:src/%.c=build/obj/%.o)
@@ -42,8 +52,15 @@ PROGRAMS := $(CGIS:%=cgi-bin/%.cgi) cron/imagegather-cleanup
 SAN_PROGRAMS := $(CGIS:%=build/asan/cgi-bin/%.cgi) build/asan/cron/imagegather-cleanup
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 SAN_UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=build/fuzz/obj/%.o)
+FUZZ_PROGRAMS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
 
-.PHONY: all asan deps serve stop check bench clean tests
+VERSION ?= 0.1
+
+.PHONY: all asan deps serve stop check bench clean tests static dist fuzz fuzz-build
 
 all: $(PROGRAMS)
 
@@ -93,6 +110,24 @@ build/asan/tests/%: tests/unit/%.c build/asan/libimagegather.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -Isrc -o $@ $< build/asan/libimagegather.a $(LIBS) $(CHECK_LIBS)
 
+build/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libimagegather.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libimagegather.a $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc -o $@ $< \
+		build/fuzz/libimagegather.a $(LIBS)
+
+fuzz-build: $(FUZZ_PROGRAMS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 deps:
 	@scripts/deps.sh build
 
@@ -107,13 +142,22 @@ stop:
 check:
 	@scripts/deps.sh test
 	@scripts/browser-deps.sh
-	@$(MAKE) --no-print-directory all asan tests
-	@tests/run.sh
+	@$(MAKE) --no-print-directory all asan tests fuzz-build dist
+	@IMAGEGATHER_DIST=dist/imagegather-$(VERSION).tar.gz tests/run.sh
+
+static:
+	@scripts/deps.sh static
+	@scripts/static.sh all
+
+dist: static
+	@scripts/dist.sh $(VERSION)
 
 bench:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all dist
 	@bench/run.sh
 
+# The static libraries in build/static take minutes to rebuild, so clean keeps them.
 clean:
-	rm -rf build $(PROGRAMS) .run
+	rm -rf dist $(PROGRAMS) .run
+	if [ -d build ]; then find build -mindepth 1 -maxdepth 1 ! -name static -exec rm -rf {} +; fi

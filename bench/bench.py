@@ -15,6 +15,7 @@ import harness  # noqa: E402
 
 SPAWN = os.path.join(harness.TOP, "build", "bench", "spawn")
 FLOOR = os.path.join(harness.TOP, "build", "bench", "floor")
+STATIC_DIR = os.path.join(harness.TOP, "build", "static", "bin")
 RUNS = 300
 
 
@@ -22,9 +23,15 @@ def startup(site):
     """Start-up: a GET without parameters, rejected before any fetch."""
     env = dict(os.environ, REQUEST_METHOD="GET", QUERY_STRING="", REMOTE_ADDR="127.0.0.1",
                IMAGEGATHER_CONFIG=os.path.join(site.data_dir, "imagegather.conf"))
+    programs = [("floor", FLOOR)]
+    programs += [(name, os.path.join(harness.CGI_DIR, name))
+                 for name in ("extract.cgi", "preview.cgi", "export.cgi")]
+    # The static musl build of "make static", when present.
+    programs += [(f"{name} (static)", os.path.join(STATIC_DIR, name))
+                 for name in ("extract.cgi", "preview.cgi", "export.cgi")
+                 if os.access(os.path.join(STATIC_DIR, name), os.X_OK)]
     rows = []
-    for name in ("floor", "extract.cgi", "preview.cgi", "export.cgi"):
-        program = FLOOR if name == "floor" else os.path.join(harness.CGI_DIR, name)
+    for name, program in programs:
         out = subprocess.run([SPAWN, str(RUNS), program], env=env, capture_output=True,
                              text=True, check=True).stdout.split()
         rows.append((name, float(out[0]), float(out[1])))

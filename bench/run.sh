@@ -1,6 +1,7 @@
 #!/bin/sh
-# Measures ImageGather on this machine: start-up of each program, extraction
-# of the corpus pages under Apache, and an export of 50 images. Runs inside a
+# Measures ImageGather on this machine: start-up of each program (the static
+# build too), extraction of the corpus pages under Apache, an export of 50
+# images, and the cost of the CA certificates per HTTPS request. Runs inside a
 # private network namespace like the tests. Prints a Markdown report.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,7 +10,10 @@ mkdir -p build/bench
 cc -O2 -o build/bench/spawn bench/spawn.c
 cc -O2 -o build/bench/floor bench/floor.c
 export IMAGEGATHER_SHARED=${IMAGEGATHER_SHARED:-$top/../shared}
+# The CA measurement (bench/ca.py) needs the release archive of make dist.
+benches='ip link set lo up && /usr/bin/python3 bench/bench.py &&
+	if ls dist/imagegather-*.tar.gz >/dev/null 2>&1; then /usr/bin/python3 bench/ca.py; fi'
 if [ "$(id -u)" -eq 0 ]; then
-	exec unshare --net sh -c 'ip link set lo up && exec /usr/bin/python3 bench/bench.py'
+	exec unshare --net sh -c "$benches"
 fi
-exec unshare --map-root-user --net sh -c 'ip link set lo up && exec /usr/bin/python3 bench/bench.py'
+exec unshare --map-root-user --net sh -c "$benches"

@@ -1,19 +1,25 @@
 #!/bin/sh
 # Installs the Debian packages ImageGather needs, or prints the apt-get line
-# to run when not root. "build" covers building and serving; "test" adds what
-# the test suite and the benchmarks use. Safe to run again: it installs only
+# to run when not root. "build" covers building and serving; "static" adds
+# the static release build; "test" adds what the test suite and the
+# benchmarks use. Safe to run again: it installs only
 # what is missing.
 set -eu
 
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libtidy-dev libgdbm-dev
-libssl-dev zlib1g-dev apache2 ca-certificates"
+libssl-dev zlib1g-dev libseccomp-dev apache2 ca-certificates"
 test_pkgs="check python3 unzip zip p7zip-full libarchive-tools
-default-jdk-headless chromium nodejs npm iproute2 util-linux openssl"
+default-jdk-headless chromium nodejs npm iproute2 util-linux openssl
+clang libclang-rt-14-dev apache2-suexec-custom file"
+# The static build of "make static" and "make dist" (scripts/static.sh);
+# make check builds it too.
+static_pkgs="musl-tools dpkg-dev cmake perl gperf binutils zip ca-certificates"
 
 case "${1:-build}" in
 build) wanted=$build_pkgs ;;
-test) wanted="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+test) wanted="$build_pkgs $test_pkgs $static_pkgs" ;;
+static) wanted="$build_pkgs $static_pkgs" ;;
+*) echo "usage: $0 build|test|static" >&2; exit 2 ;;
 esac
 
 missing=""

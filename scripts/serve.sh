@@ -13,6 +13,8 @@
 #   CONFIG_EXTRA lines appended to imagegather.conf
 #   ALLOW_NETWORKS  allow_networks for the local configuration (127.0.0.0/8 ::1,
 #                so the page can be tried on fixture pages served on loopback)
+#   APACHE_EXTRA lines appended to Apache's configuration (tests set
+#                SetEnv there)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +35,7 @@ install_site() {
 	cp "$top/htaccess/public_html.htaccess" "$site/public_html/.htaccess"
 	cp "$top/htaccess/cgi-bin.htaccess" "$site/public_html/cgi-bin/.htaccess"
 	cp "$top/htaccess/imagegather-data.htaccess" "$site/imagegather-data/.htaccess"
-	for program in extract preview export; do
+	for program in extract preview export stats; do
 		install -m 0755 "$cgi_dir/$program.cgi" "$site/public_html/cgi-bin/$program.cgi"
 	done
 	chmod -R go-w "$site/public_html"
@@ -68,6 +70,10 @@ LogLevel warn
 LoadModule mpm_event_module $modules/mod_mpm_event.so
 LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule authz_host_module $modules/mod_authz_host.so
+LoadModule authz_user_module $modules/mod_authz_user.so
+LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authn_file_module $modules/mod_authn_file.so
+LoadModule auth_basic_module $modules/mod_auth_basic.so
 LoadModule dir_module $modules/mod_dir.so
 LoadModule mime_module $modules/mod_mime.so
 LoadModule cgid_module $modules/mod_cgid.so
@@ -103,6 +109,9 @@ CONF
 	if [ -n "${ASAN_OPTIONS:-}" ]; then
 		echo "SetEnv ASAN_OPTIONS \"$ASAN_OPTIONS\"" >> "$conf_dir/httpd.conf"
 		echo "SetEnv UBSAN_OPTIONS \"${UBSAN_OPTIONS:-print_stacktrace=1}\"" >> "$conf_dir/httpd.conf"
+	fi
+	if [ -n "${APACHE_EXTRA:-}" ]; then
+		printf '%s\n' "$APACHE_EXTRA" >> "$conf_dir/httpd.conf"
 	fi
 	chmod 0755 "$run_dir" "$conf_dir"
 }

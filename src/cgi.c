@@ -1,5 +1,6 @@
 /* CGI requests and responses (RFC 3875). */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,8 @@ static int add_param(struct cgi_request *req, const char *field, size_t len,
 	const char *eq = memchr(field, '=', len);
 	size_t name_len = eq ? (size_t)(eq - field) : len;
 	size_t value_len = eq ? len - name_len - 1 : 0;
-	char *name = strndup(field, name_len);
+	/* Not strndup: a POST body may hold NUL bytes, and form_decode reads name_len bytes. */
+	char *name = malloc(name_len + 1);
 	char *value = malloc(value_len + 1);
 	struct cgi_param *params = realloc(req->params, (req->count + 1) * sizeof *params);
 	if (!name || !value || !params) {
@@ -80,6 +82,8 @@ static int add_param(struct cgi_request *req, const char *field, size_t len,
 		return http_error_set(e, 500, "internal_error", "Out of memory while reading the request.");
 	}
 	req->params = params;
+	memcpy(name, field, name_len);
+	name[name_len] = '\0';
 	if (eq)
 		memcpy(value, eq + 1, value_len);
 	value[value_len] = '\0';
@@ -105,6 +109,13 @@ static int parse_form(struct cgi_request *req, const char *text, size_t len,
 	}
 	return 0;
 }
+
+/* Request body bytes read so far, and whether the body needs no more reading. */
+static size_t body_bytes_read;
+static bool body_finished;
+
+/* A rejected body is read and thrown away up to this size, see discard_unread_body. */
+#define DISCARD_MAX_BYTES (8UL * 1024 * 1024)
 
 static int read_body(struct buf *body, size_t max_body, struct http_error *e)
 {
@@ -134,11 +145,43 @@ static int read_body(struct buf *body, size_t max_body, struct http_error *e)
 		if (got == 0)
 			return http_error_set(e, 400, "invalid_request",
 					      "The request body ended %zu bytes early.", left);
+		body_bytes_read += got;
 		if (buf_append(body, chunk, got) != 0)
 			return http_error_set(e, 500, "internal_error", "Out of memory while reading the request.");
 		left -= got;
 	}
+	body_finished = true;
 	return 0;
+}
+
+/*
+ * Reads and drops what is left of a POST body before a response starts.
+ * A program that answers early (a configuration error, a body over its
+ * limit) would otherwise exit while Apache still writes the body to it, and
+ * Apache then may drop the connection without sending the response.
+ */
+static void discard_unread_body(void)
+{
+	const char *method = getenv("REQUEST_METHOD");
+	const char *length = getenv("CONTENT_LENGTH");
+	if (body_finished || !method || strcmp(method, "POST") != 0 || !length)
+		return;
+	body_finished = true;
+	char *end;
+	errno = 0;
+	unsigned long long declared = strtoull(length, &end, 10);
+	if (errno || *end || length[0] == '-' || declared <= body_bytes_read)
+		return;
+	unsigned long long left = declared - body_bytes_read;
+	if (left > DISCARD_MAX_BYTES)
+		left = DISCARD_MAX_BYTES;
+	char chunk[8192];
+	while (left > 0) {
+		size_t got = fread(chunk, 1, left < sizeof chunk ? (size_t)left : sizeof chunk, stdin);
+		if (got == 0)
+			break;
+		left -= got;
+	}
 }
 
 int cgi_request_read(struct cgi_request *req, size_t max_body, struct http_error *e)
@@ -166,6 +209,15 @@ int cgi_request_read(struct cgi_request *req, size_t max_body, struct http_error
 		rc = parse_form(req, buf_cstr(&body), body.len, e);
 	buf_free(&body);
 	return rc;
+}
+
+int cgi_request_parse(struct cgi_request *req, const char *text, size_t len,
+		      struct http_error *e)
+{
+	memset(req, 0, sizeof *req);
+	req->method = "GET";
+	req->remote_addr = "";
+	return parse_form(req, text, len, e);
 }
 
 void cgi_request_free(struct cgi_request *req)
@@ -297,13 +349,23 @@ static const char *status_text(int status)
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
 	default: return "Status";
 	}
 }
 
+static volatile sig_atomic_t headers_started;
+
+bool cgi_headers_started(void)
+{
+	return headers_started != 0;
+}
+
 void cgi_begin(int status, const char *content_type)
 {
+	discard_unread_body();
+	headers_started = 1;
 	printf("Status: %d %s\r\n", status, status_text(status));
 	printf("Content-Type: %s\r\n", content_type);
 	printf("X-Content-Type-Options: nosniff\r\n");

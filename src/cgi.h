@@ -39,6 +39,14 @@ struct cgi_request {
  * more than 10,000 parameters are rejected. Returns 0, or -1 with e set.
  */
 int cgi_request_read(struct cgi_request *req, size_t max_body, struct http_error *e);
+/*
+ * Parses len bytes of application/x-www-form-urlencoded text (need not be
+ * NUL-terminated) into req as a GET request with no client address, with
+ * the parameter limits of cgi_request_read; for tests and fuzzing. Returns
+ * 0, or -1 with e set; either way the caller calls cgi_request_free.
+ */
+int cgi_request_parse(struct cgi_request *req, const char *text, size_t len,
+		      struct http_error *e);
 void cgi_request_free(struct cgi_request *req);
 
 /* Returns the first value of name, or NULL. Points into req. */
@@ -66,6 +74,8 @@ char *base64url_decode(const char *text, size_t text_len, size_t *len);
 /* Writes the Status line and common headers; the caller adds more, then ends with cgi_end_headers. */
 void cgi_begin(int status, const char *content_type);
 void cgi_end_headers(void);
+/* Tells whether cgi_begin has run, so that a signal handler knows if it may still send a status. */
+bool cgi_headers_started(void);
 /* Sends e as {"error":{"code":…,"message":…}} with its status. */
 void cgi_send_error(const struct http_error *e);
 

@@ -27,6 +27,15 @@ void config_defaults(struct config *c)
 	c->export_timeout_seconds = 240;
 	c->max_redirects = 5;
 	c->export_parallel = 4;
+	strcpy(c->allow_ports, "80 443");
+	c->stall_timeout_seconds = 10;
+	c->max_header_bytes = 128 * 1024;
+	c->limit_export_bytes_per_hour = 2048L * MIB;
+	c->max_data_bytes = 4096L * MIB;
+	c->max_memory_bytes = 1024L * MIB;
+	c->max_cpu_seconds = 0;
+	c->request_timeout_seconds = 120;
+	c->sandbox = true;
 }
 
 struct number_key {
@@ -52,6 +61,13 @@ static const struct number_key number_keys[] = {
 	NUMBER_KEY(export_timeout_seconds, 1, 3600),
 	NUMBER_KEY(max_redirects, 0, 5),
 	NUMBER_KEY(export_parallel, 1, 16),
+	NUMBER_KEY(stall_timeout_seconds, 1, 3600),
+	NUMBER_KEY(max_header_bytes, 1024, MIB),
+	NUMBER_KEY(limit_export_bytes_per_hour, 0, 1024L * 1024 * MIB),
+	NUMBER_KEY(max_data_bytes, 0, 1024L * 1024 * MIB),
+	NUMBER_KEY(max_memory_bytes, 64L * MIB, 64L * 1024 * MIB),
+	NUMBER_KEY(max_cpu_seconds, 0, 3600),
+	NUMBER_KEY(request_timeout_seconds, 1, 3600),
 };
 
 static char *trim(char *s)
@@ -72,6 +88,20 @@ static int set_string(char *dst, size_t size, const char *value, const char *key
 		return -1;
 	}
 	strcpy(dst, value);
+	return 0;
+}
+
+static int set_switch(bool *dst, const char *value, const char *key,
+		      char *err, size_t errlen)
+{
+	if (strcmp(value, "on") == 0)
+		*dst = true;
+	else if (strcmp(value, "off") == 0)
+		*dst = false;
+	else {
+		snprintf(err, errlen, "%s must be \"on\" or \"off\", not \"%s\"", key, value);
+		return -1;
+	}
 	return 0;
 }
 
@@ -98,6 +128,18 @@ static int set_key(struct config *c, const char *key, const char *value,
 	if (strcmp(key, "allow_networks") == 0)
 		return set_string(c->allow_networks, sizeof c->allow_networks, value,
 				  key, err, errlen);
+	if (strcmp(key, "allow_ports") == 0)
+		return set_string(c->allow_ports, sizeof c->allow_ports, value, key, err, errlen);
+	if (strcmp(key, "resolve_overrides") == 0)
+		return set_string(c->resolve_overrides, sizeof c->resolve_overrides, value,
+				  key, err, errlen);
+	if (strcmp(key, "trusted_proxies") == 0)
+		return set_string(c->trusted_proxies, sizeof c->trusted_proxies, value,
+				  key, err, errlen);
+	if (strcmp(key, "check_url") == 0)
+		return set_string(c->check_url, sizeof c->check_url, value, key, err, errlen);
+	if (strcmp(key, "sandbox") == 0)
+		return set_switch(&c->sandbox, value, key, err, errlen);
 	for (size_t i = 0; i < sizeof number_keys / sizeof number_keys[0]; i++)
 		if (strcmp(key, number_keys[i].name) == 0)
 			return set_number(c, &number_keys[i], value, err, errlen);

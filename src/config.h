@@ -3,6 +3,7 @@
 #define IG_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config {
@@ -13,6 +14,10 @@ struct config {
 	long limit_export_per_hour;
 	long retention_hours;           /* how long export archives are kept */
 	char allow_networks[1024];      /* CIDR ranges exempt from the address block */
+	char allow_ports[256];          /* ports fetched outside allow_networks */
+	char resolve_overrides[1536];   /* HOST:PORT:ADDRESS[,ADDRESS...] entries for every fetch */
+	long stall_timeout_seconds;     /* a fetch without progress for this long fails */
+	long max_header_bytes;          /* response header bytes of one fetch, redirects included */
 	long max_page_bytes;
 	long max_image_bytes;
 	long max_candidates;            /* images reported per page */
@@ -22,6 +27,14 @@ struct config {
 	long export_timeout_seconds;    /* a whole export */
 	long max_redirects;
 	long export_parallel;           /* transfers at once during an export */
+	long limit_export_bytes_per_hour; /* image bytes exported per client address; 0: off */
+	long max_data_bytes;            /* all archives in data_dir/exports together; 0: off */
+	long max_memory_bytes;          /* RLIMIT_AS of each program */
+	long max_cpu_seconds;           /* RLIMIT_CPU; 0: each program's own default */
+	long request_timeout_seconds;   /* wall-clock deadline of a request (exports add theirs) */
+	bool sandbox;                   /* the seccomp filter ("sandbox = on" or "off") */
+	char trusted_proxies[1024];     /* CIDR ranges whose X-Forwarded-For is believed */
+	char check_url[2048];           /* fetched by imagegather-cleanup --check; empty: none */
 };
 
 /* Fills c with the defaults. */

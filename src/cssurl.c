@@ -22,6 +22,8 @@ struct scanner {
 	size_t depth;
 	struct buf token;
 	cssurl_fn fn;
+	cssurl_fn import_fn;  /* called for @import URLs; NULL skips them */
+	bool in_import;       /* between "@import" and the ";" or block that ends its prelude */
 	void *ctx;
 };
 
@@ -135,8 +137,9 @@ static int token_result(int rc, bool *too_long)
 static int report(struct scanner *s, bool too_long)
 {
 	int rc = 0;
-	if (!too_long && s->token.len > 0)
-		rc = s->fn(s->ctx, buf_cstr(&s->token));
+	cssurl_fn fn = s->in_import ? s->import_fn : s->fn;
+	if (!too_long && s->token.len > 0 && fn)
+		rc = fn(s->ctx, buf_cstr(&s->token));
 	buf_free(&s->token);
 	return rc;
 }
@@ -282,7 +285,14 @@ static int consume_ident_like(struct scanner *s)
 
 int cssurl_scan(const char *css, size_t len, cssurl_fn fn, void *ctx)
 {
-	struct scanner s = {.p = css, .end = css + len, .depth = 0, .fn = fn, .ctx = ctx};
+	return cssurl_scan_imports(css, len, fn, NULL, ctx);
+}
+
+int cssurl_scan_imports(const char *css, size_t len, cssurl_fn fn, cssurl_fn import_fn,
+			void *ctx)
+{
+	struct scanner s = {.p = css, .end = css + len, .depth = 0, .fn = fn,
+			    .import_fn = import_fn, .ctx = ctx};
 	/* Room for an inline data: image, the largest URL worth reporting. */
 	buf_init(&s.token, URL_DATA_MAX_LEN);
 	int rc = 0;
@@ -301,7 +311,9 @@ int cssurl_scan(const char *css, size_t len, cssurl_fn fn, void *ctx)
 		} else if (c == '"' || c == '\'') {
 			s.p++;
 			enum frame f = top_frame(&s);
-			rc = consume_string(&s, c, f == FRAME_URL || f == FRAME_IMAGE_SET);
+			/* @import takes its URL as url() or as a bare string. */
+			bool import_string = s.in_import && s.depth == 0;
+			rc = consume_string(&s, c, f == FRAME_URL || f == FRAME_IMAGE_SET || import_string);
 		} else if (starts_identifier(s.p, s.end)) {
 			rc = consume_ident_like(&s);
 		} else if (c == '\\') {
@@ -313,6 +325,13 @@ int cssurl_scan(const char *css, size_t len, cssurl_fn fn, void *ctx)
 		} else if (c == ')') {
 			if (s.depth > 0)
 				s.depth--;
+			s.p++;
+		} else if (c == '@' && s.end - s.p > 7 && strncasecmp(s.p + 1, "import", 6) == 0 &&
+			   !is_name_char((unsigned char)s.p[7])) {
+			s.in_import = true;
+			s.p += 7;
+		} else if ((c == ';' || c == '{' || c == '}') && s.depth == 0) {
+			s.in_import = false;
 			s.p++;
 		} else if ((c >= '0' && c <= '9') || c == '-' || c == '#' || c == '@') {
 			/* Numbers with units and hash or at-keywords are names, not calls. */

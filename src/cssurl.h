@@ -19,4 +19,12 @@ typedef int (*cssurl_fn)(void *ctx, const char *url);
  */
 int cssurl_scan(const char *css, size_t len, cssurl_fn fn, void *ctx);
 
+/*
+ * Works like cssurl_scan(), except that the URL of each @import rule goes
+ * to import_fn instead of fn. cssurl_scan() skips @import URLs: they name
+ * style sheets, not images.
+ */
+int cssurl_scan_imports(const char *css, size_t len, cssurl_fn fn, cssurl_fn import_fn,
+			void *ctx);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
 #include <tidy/tidy.h>
 #include <tidy/tidybuffio.h>
 
@@ -14,7 +15,9 @@
 #include "cssurl.h"
 #include "discover.h"
 #include "htmlprep.h"
+#include "json.h"
 #include "jsonld.h"
+#include "original.h"
 #include "srcset.h"
 #include "url.h"
 
@@ -27,6 +30,29 @@
  * calling discovery must limit CPU time.
  */
 #define MAX_DEPTH 1000
+
+/*
+ * Maximum start tags in a page. tidy-html5 5.6 keeps about 150 bytes per
+ * element (1,000,000 <br> took 153 MB), so this bounds its tree near 60 MB;
+ * the largest corpus pages have a few thousand elements.
+ */
+#define MAX_ELEMENTS 400000
+
+/* Maximum attributes in a page, which bounds tidy's attribute memory likewise. */
+#define MAX_ATTRIBUTES 1000000
+
+/*
+ * Maximum attributes kept per element. tidy compares each attribute with all
+ * earlier ones of its element: 40,000 attributes on one <img> took 4.9 s,
+ * and 1,000 elements of 256 attributes each took 0.8 s.
+ */
+#define MAX_ELEMENT_ATTRIBUTES 128
+
+/*
+ * Maximum length of an attribute value kept, in bytes: four times
+ * URL_DATA_MAX_LEN, so a srcset or style of several inline images passes.
+ */
+#define MAX_VALUE_BYTES (4 * URL_DATA_MAX_LEN)
 
 /* Most candidates read from one srcset attribute. */
 #define MAX_SRCSET 64
@@ -46,7 +72,10 @@
 static const char *const lazy_src_attrs[] = {
 	"data-src", "data-original", "data-lazy-src", "data-lazyload", "data-lazy",
 	"data-hi-res-src", "data-orig-file", "data-large-file", "data-bg",
-	"data-background", "data-background-image",
+	"data-background", "data-background-image", "data-original-src", "data-full-src",
+	"data-fullsrc", "data-zoom-image", "data-zoom-src", "data-large_image", "data-large",
+	"data-image", "data-img", "data-src-retina", "data-retina", "data-highres",
+	"data-hires", "data-echo", "data-lazy-original",
 };
 
 /* Attributes holding a lazily loaded srcset. */
@@ -65,6 +94,11 @@ static const char *const image_extensions[] = {
 	"jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "bmp", "ico", "tif", "tiff",
 };
 
+/* File extensions of URLs that CSS names but that are not images: fonts, style sheets, behaviors. */
+static const char *const non_image_css_extensions[] = {
+	"woff", "woff2", "ttf", "otf", "eot", "css", "htc",
+};
+
 /* Elements whose lazy-load attributes name media or documents, not images. */
 static const char *const non_image_elements[] = {
 	"iframe", "script", "video", "audio", "embed", "object", "track", "frame",
@@ -76,9 +110,16 @@ static const char *const non_image_elements[] = {
 struct discovery {
 	TidyDoc doc;
 	struct image_list *list;
+	struct page_meta *meta;     /* where style sheet and manifest URLs go, or NULL */
 	char *base;
+	const char *url_encoding;   /* the page's encoding for URL queries, or NULL for UTF-8 */
 	size_t *seen;         /* hash table of list indexes plus one; 0 is empty */
 	size_t seen_cap;      /* a power of two */
+	size_t last_group;    /* the group number given last */
+	TidyNode picture;     /* the last <picture> read, and its group */
+	size_t picture_group;
+	TidyNode anchor;      /* the last <a> read, and its group */
+	size_t anchor_group;
 	bool nomem;
 };
 
@@ -88,6 +129,8 @@ struct element_info {
 	long width;
 	long height;
 	bool skip_data;       /* a lazy attribute contains the real URL */
+	bool utf8_query;      /* the URL comes from CSS or JSON, which use UTF-8 for queries */
+	size_t group;         /* the element's group, or 0 for a group of its own */
 };
 
 void image_list_init(struct image_list *list, size_t max)
@@ -105,6 +148,7 @@ void image_list_free(struct image_list *list)
 		free(list->items[i].url);
 		free(list->items[i].alt);
 		free(list->items[i].descriptor);
+		free(list->items[i].thumbnail);
 	}
 	free(list->items);
 	image_list_init(list, list->max);
@@ -114,8 +158,15 @@ void page_meta_free(struct page_meta *meta)
 {
 	free(meta->title);
 	free(meta->base_url);
+	for (size_t i = 0; i < meta->stylesheet_count; i++)
+		free(meta->stylesheets[i]);
+	free(meta->stylesheets);
+	free(meta->manifest_url);
 	meta->title = NULL;
 	meta->base_url = NULL;
+	meta->stylesheets = NULL;
+	meta->stylesheet_count = 0;
+	meta->manifest_url = NULL;
 }
 
 static bool in_names(const char *name, const char *const *names, size_t count)
@@ -185,7 +236,10 @@ static int seen_grow(struct discovery *d)
 {
 	if (d->seen_cap && (d->list->count + 1) * 2 <= d->seen_cap)
 		return 0;
+	/* The list may already contain candidates when discovery resumes (style sheets, originals). */
 	size_t cap = d->seen_cap ? d->seen_cap * 2 : 64;
+	while ((d->list->count + 1) * 2 > cap)
+		cap *= 2;
 	size_t *table = calloc(cap, sizeof *table);
 	if (!table)
 		return -1;
@@ -239,7 +293,7 @@ static void add_candidate(struct discovery *d, const char *ref, const char *kind
 {
 	if (d->nomem || !ref)
 		return;
-	char *url = url_resolve(d->base, ref);
+	char *url = url_resolve_encoded(d->base, ref, info->utf8_query ? NULL : d->url_encoding);
 	if (!url)
 		return;
 	if (strncmp(url, "data:", 5) == 0) {
@@ -247,7 +301,9 @@ static void add_candidate(struct discovery *d, const char *ref, const char *kind
 			free(url);
 			return;
 		}
-		kind = "data";
+		/* An inline <svg> is exported as a data: URL and keeps its kind. */
+		if (strcmp(kind, "svg") != 0)
+			kind = "data";
 	}
 	if (seen_grow(d) != 0) {
 		d->nomem = true;
@@ -285,6 +341,9 @@ static void add_candidate(struct discovery *d, const char *ref, const char *kind
 	img->width = info->width;
 	img->height = info->height;
 	img->descriptor = dup_or_null(descriptor, &d->nomem);
+	img->group = info->group;
+	img->best = false;
+	img->thumbnail = NULL;
 	list->count++;
 	*slot = list->count;
 }
@@ -322,18 +381,57 @@ struct css_target {
 	const char *kind;
 };
 
+static bool has_extension(const char *ref, const char *const *extensions, size_t count);
+
 static int css_found(void *ctx, const char *url)
 {
 	struct css_target *t = ctx;
-	add_candidate(t->d, url, t->kind, t->info, NULL);
+	if (!has_extension(url, non_image_css_extensions, COUNT(non_image_css_extensions)))
+		add_candidate(t->d, url, t->kind, t->info, NULL);
 	return t->d->nomem ? -1 : 0;
 }
 
+/* Records an absolute style sheet URL in meta for fetching, once each, up to DISCOVER_MAX_STYLESHEETS. */
+static void add_stylesheet(struct discovery *d, const char *ref)
+{
+	struct page_meta *meta = d->meta;
+	if (!meta || !ref || meta->stylesheet_count >= DISCOVER_MAX_STYLESHEETS)
+		return;
+	char *url = url_resolve(d->base, ref);
+	if (!url || strncmp(url, "http", 4) != 0) {
+		free(url);
+		return;
+	}
+	for (size_t i = 0; i < meta->stylesheet_count; i++) {
+		if (strcmp(meta->stylesheets[i], url) == 0) {
+			free(url);
+			return;
+		}
+	}
+	if (!meta->stylesheets) {
+		meta->stylesheets = calloc(DISCOVER_MAX_STYLESHEETS, sizeof *meta->stylesheets);
+		if (!meta->stylesheets) {
+			d->nomem = true;
+			free(url);
+			return;
+		}
+	}
+	meta->stylesheets[meta->stylesheet_count++] = url;
+}
+
+static int css_import_found(void *ctx, const char *url)
+{
+	struct css_target *t = ctx;
+	add_stylesheet(t->d, url);
+	return t->d->nomem ? -1 : 0;
+}
+
+/* Adds the images CSS text names; its @import rules are recorded as style sheets to fetch. */
 static void add_css(struct discovery *d, const char *css, size_t len, const char *kind)
 {
-	struct element_info info = {.alt = NULL, .width = -1, .height = -1, .skip_data = false};
+	struct element_info info = {.alt = NULL, .width = -1, .height = -1, .utf8_query = true};
 	struct css_target t = {d, &info, kind};
-	if (css && cssurl_scan(css, len, css_found, &t) == -1)
+	if (css && cssurl_scan_imports(css, len, css_found, css_import_found, &t) == -1)
 		d->nomem = true;
 }
 
@@ -353,8 +451,8 @@ static bool has_real_lazy_url(TidyNode node)
 	return false;
 }
 
-/* Tells whether the path of a URL ends in an image file extension. */
-static bool has_image_extension(const char *ref)
+/* Tells whether the path of a URL ends in one of extensions. */
+static bool has_extension(const char *ref, const char *const *extensions, size_t count)
 {
 	size_t end = strcspn(ref, "?#");
 	size_t dot = end;
@@ -363,11 +461,16 @@ static bool has_image_extension(const char *ref)
 	if (dot == 0 || ref[dot - 1] != '.')
 		return false;
 	size_t len = end - dot;
-	for (size_t i = 0; i < COUNT(image_extensions); i++) {
-		if (strlen(image_extensions[i]) == len && strncasecmp(ref + dot, image_extensions[i], len) == 0)
+	for (size_t i = 0; i < count; i++) {
+		if (strlen(extensions[i]) == len && strncasecmp(ref + dot, extensions[i], len) == 0)
 			return true;
 	}
 	return false;
+}
+
+static bool has_image_extension(const char *ref)
+{
+	return has_extension(ref, image_extensions, COUNT(image_extensions));
 }
 
 /*
@@ -422,6 +525,20 @@ static const char *inner_img_alt(TidyNode node)
 	return NULL;
 }
 
+/* Tells whether the whitespace-separated list of tokens contains token, ignoring case. */
+static bool has_token(const char *list, const char *token)
+{
+	size_t len = strlen(token);
+	while (list && *list) {
+		list += strspn(list, " \t\n\r\f");
+		size_t n = strcspn(list, " \t\n\r\f");
+		if (n == len && strncasecmp(list, token, n) == 0)
+			return true;
+		list += n;
+	}
+	return false;
+}
+
 /* Tells whether one of the whitespace-separated rel tokens names an icon. */
 static bool rel_is_icon(const char *rel)
 {
@@ -473,7 +590,7 @@ static void read_meta(struct discovery *d, TidyNode node, const struct element_i
 static int jsonld_found(void *ctx, const char *url)
 {
 	struct discovery *d = ctx;
-	struct element_info info = {.alt = NULL, .width = -1, .height = -1, .skip_data = false};
+	struct element_info info = {.alt = NULL, .width = -1, .height = -1, .utf8_query = true};
 	add_candidate(d, url, "meta", &info, NULL);
 	return d->nomem ? -1 : 0;
 }
@@ -511,6 +628,277 @@ static void read_img(struct discovery *d, TidyNode node, struct element_info *in
 	add_srcset(d, attr_value(node, "srcset"), "srcset", info);
 }
 
+/*
+ * Reads a <link>: icons, image_src, preloaded images with their
+ * imagesrcset, microdata itemprop=image, and the style sheets and manifest
+ * to fetch later. Alternate style sheets are not applied, so not fetched.
+ */
+static void read_link(struct discovery *d, TidyNode node, struct element_info *info)
+{
+	const char *rel = attr_value(node, "rel");
+	const char *href = attr_value(node, "href");
+	if (rel_is_icon(rel)) {
+		icon_size(attr_value(node, "sizes"), info);
+		add_candidate(d, href, "icon", info, NULL);
+	} else if (has_token(rel, "image_src")) {
+		add_candidate(d, href, "meta", info, NULL);
+	} else if (has_token(rel, "preload") && has_token(attr_value(node, "as"), "image")) {
+		add_candidate(d, href, "preload", info, NULL);
+		add_srcset(d, attr_value(node, "imagesrcset"), "preload", info);
+	} else if (has_token(rel, "stylesheet") && !has_token(rel, "alternate")) {
+		add_stylesheet(d, href);
+	} else if (has_token(rel, "manifest") && d->meta && !d->meta->manifest_url && href) {
+		char *url = url_resolve(d->base, href);
+		if (url && strncmp(url, "http", 4) == 0)
+			d->meta->manifest_url = url;
+		else
+			free(url);
+	}
+	if (has_token(attr_value(node, "itemprop"), "image"))
+		add_candidate(d, href, "meta", info, NULL);
+}
+
+/* Reads <object data> and <embed src> when the type or the file extension names an image. */
+static void read_embedded(struct discovery *d, TidyNode node, const char *tag,
+			  const struct element_info *info)
+{
+	const char *ref = attr_value(node, strcasecmp(tag, "object") == 0 ? "data" : "src");
+	const char *type = attr_value(node, "type");
+	if (!ref)
+		return;
+	if ((type && strncasecmp(type + strspn(type, " \t\n\r\f"), "image/", 6) == 0) ||
+	    has_image_extension(ref))
+		add_candidate(d, ref, "embed", info, NULL);
+}
+
+/* Tells whether node sits inside another <svg>, whose image it is part of. */
+static bool inside_svg(TidyNode node)
+{
+	for (TidyNode p = tidyGetParent(node); p; p = tidyGetParent(p)) {
+		const char *name = tidyNodeGetName(p);
+		if (name && strcasecmp(name, "svg") == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * SVG element and attribute names with capitals. tidy lower-cases names;
+ * the HTML parser restores these spellings (WHATWG HTML 13.2.6.5, "adjust
+ * SVG attributes" and the SVG tag name table), and SVG needs them.
+ */
+static const char *const svg_mixed_case_names[] = {
+	"altGlyph", "altGlyphDef", "altGlyphItem", "animateColor", "animateMotion",
+	"animateTransform", "clipPath", "feBlend", "feColorMatrix", "feComponentTransfer",
+	"feComposite", "feConvolveMatrix", "feDiffuseLighting", "feDisplacementMap",
+	"feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB", "feFuncG",
+	"feFuncR", "feGaussianBlur", "feImage", "feMerge", "feMergeNode", "feMorphology",
+	"feOffset", "fePointLight", "feSpecularLighting", "feSpotLight", "feTile",
+	"feTurbulence", "foreignObject", "glyphRef", "linearGradient", "radialGradient",
+	"textPath", "attributeName", "attributeType", "baseFrequency", "baseProfile",
+	"calcMode", "clipPathUnits", "diffuseConstant", "edgeMode", "filterUnits",
+	"gradientTransform", "gradientUnits", "kernelMatrix", "kernelUnitLength",
+	"keyPoints", "keySplines", "keyTimes", "lengthAdjust", "limitingConeAngle",
+	"markerHeight", "markerUnits", "markerWidth", "maskContentUnits", "maskUnits",
+	"numOctaves", "pathLength", "patternContentUnits", "patternTransform",
+	"patternUnits", "pointsAtX", "pointsAtY", "pointsAtZ", "preserveAlpha",
+	"preserveAspectRatio", "primitiveUnits", "refX", "refY", "repeatCount",
+	"repeatDur", "requiredExtensions", "requiredFeatures", "specularConstant",
+	"specularExponent", "spreadMethod", "startOffset", "stdDeviation", "stitchTiles",
+	"surfaceScale", "systemLanguage", "tableValues", "targetX", "targetY",
+	"textLength", "viewBox", "viewTarget", "xChannelSelector", "yChannelSelector",
+	"zoomAndPan",
+};
+
+/* Returns the SVG spelling of a name tidy lower-cased. */
+static const char *svg_name(const char *name)
+{
+	for (size_t i = 0; i < COUNT(svg_mixed_case_names); i++) {
+		if (strcasecmp(name, svg_mixed_case_names[i]) == 0)
+			return svg_mixed_case_names[i];
+	}
+	return name;
+}
+
+/* Appends text with the characters markup gives meaning to escaped. */
+static int append_escaped(struct buf *out, const char *text, size_t len)
+{
+	int rc = 0;
+	for (size_t i = 0; i < len && rc == 0; i++) {
+		switch (text[i]) {
+		case '&':
+			rc = buf_append_str(out, "&amp;");
+			break;
+		case '<':
+			rc = buf_append_str(out, "&lt;");
+			break;
+		case '>':
+			rc = buf_append_str(out, "&gt;");
+			break;
+		case '"':
+			rc = buf_append_str(out, "&quot;");
+			break;
+		default:
+			rc = buf_append_char(out, text[i]);
+		}
+	}
+	return rc;
+}
+
+/* Elements left out of an exported SVG, with their content: scripts and embedded HTML. */
+static bool svg_skipped(TidyNode node)
+{
+	const char *name = tidyNodeGetName(node);
+	return name && (strcasecmp(name, "script") == 0 || strcasecmp(name, "foreignobject") == 0);
+}
+
+/*
+ * Appends the start of a node: an element's start tag without event
+ * handler attributes, or a text node's escaped text. The root gets the SVG
+ * and XLink namespace declarations that the HTML parser implies.
+ */
+static int svg_node_start(TidyDoc doc, TidyNode node, bool root, struct buf *out)
+{
+	TidyNodeType type = tidyNodeGetType(node);
+	if (type == TidyNode_Text) {
+		/*
+		 * tidy keeps character references in text as written, so only
+		 * markup characters are escaped. NOTE: a named reference that XML
+		 * lacks, such as "&copy;", makes the exported SVG invalid.
+		 */
+		TidyBuffer text;
+		tidyBufInit(&text);
+		tidyNodeGetValue(doc, node, &text);
+		int rc = 0;
+		for (uint32_t i = 0; i < text.size && rc == 0; i++) {
+			char c = (char)text.bp[i];
+			rc = c == '<' ? buf_append_str(out, "&lt;") :
+			     c == '>' ? buf_append_str(out, "&gt;") : buf_append_char(out, c);
+		}
+		tidyBufFree(&text);
+		return rc;
+	}
+	if (type != TidyNode_Start && type != TidyNode_StartEnd)
+		return 0;
+	int rc = buf_printf(out, "<%s", svg_name(tidyNodeGetName(node)));
+	if (root)
+		rc |= buf_append_str(out, " xmlns=\"http://www.w3.org/2000/svg\" "
+				     "xmlns:xlink=\"http://www.w3.org/1999/xlink\"");
+	for (TidyAttr a = tidyAttrFirst(node); a && rc == 0; a = tidyAttrNext(a)) {
+		const char *name = tidyAttrName(a);
+		const char *value = tidyAttrValue(a);
+		if (!name || strncasecmp(name, "on", 2) == 0 || strncasecmp(name, "xmlns", 5) == 0)
+			continue;
+		rc |= buf_printf(out, " %s=\"", svg_name(name));
+		rc |= append_escaped(out, value ? value : "", value ? strlen(value) : 0);
+		rc |= buf_append_char(out, '"');
+	}
+	return rc | buf_append_char(out, '>');
+}
+
+static int svg_node_end(TidyNode node, struct buf *out)
+{
+	TidyNodeType type = tidyNodeGetType(node);
+	if (type != TidyNode_Start && type != TidyNode_StartEnd)
+		return 0;
+	return buf_printf(out, "</%s>", svg_name(tidyNodeGetName(node)));
+}
+
+/* Serialises the <svg> element root and its content as a standalone SVG document. */
+static int serialise_svg(TidyDoc doc, TidyNode root, struct buf *out)
+{
+	int rc = svg_node_start(doc, root, true, out);
+	TidyNode n = tidyGetChild(root);
+	while (n && rc == 0) {
+		bool skip = svg_skipped(n);
+		if (!skip)
+			rc = svg_node_start(doc, n, false, out);
+		TidyNode child = skip ? NULL : tidyGetChild(n);
+		if (child) {
+			n = child;
+			continue;
+		}
+		/* n has no children left to visit: close it and the ancestors it ends. */
+		while (n && rc == 0) {
+			if (!svg_skipped(n))
+				rc = svg_node_end(n, out);
+			TidyNode next = tidyGetNext(n);
+			if (next) {
+				n = next;
+				break;
+			}
+			n = tidyGetParent(n);
+			if (n == root)
+				n = NULL;
+		}
+	}
+	return rc ? -1 : svg_node_end(root, out);
+}
+
+/*
+ * Exports an inline <svg> element (not one nested in another) as a
+ * standalone image: a base64 data: URL of kind svg. Markup over what a
+ * data: URL may hold is skipped.
+ */
+static void read_inline_svg(struct discovery *d, TidyNode node, const struct element_info *info)
+{
+	if (inside_svg(node))
+		return;
+	struct buf svg;
+	buf_init(&svg, URL_DATA_MAX_LEN);
+	const char *prefix = "data:image/svg+xml;base64,";
+	if (serialise_svg(d->doc, node, &svg) != 0 ||
+	    strlen(prefix) + 4 * ((svg.len + 2) / 3) > URL_DATA_MAX_LEN) {
+		buf_free(&svg);
+		return;
+	}
+	char *url = malloc(strlen(prefix) + 4 * ((svg.len + 2) / 3) + 1);
+	if (!url) {
+		d->nomem = true;
+	} else {
+		strcpy(url, prefix);
+		EVP_EncodeBlock((unsigned char *)url + strlen(prefix), (const unsigned char *)buf_cstr(&svg),
+				(int)svg.len);
+		add_candidate(d, url, "svg", info, NULL);
+		free(url);
+	}
+	buf_free(&svg);
+}
+
+/* Tells whether ancestor contains node within a few levels. */
+static bool contains_near(TidyNode ancestor, TidyNode node)
+{
+	TidyNode p = tidyGetParent(node);
+	for (int level = 0; p && level < 4; level++, p = tidyGetParent(p)) {
+		if (p == ancestor)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Returns the group of an element's candidates: the group of its <picture>
+ * for a source or img in one, the group of the <a> around an img, else a
+ * new one.
+ */
+static size_t element_group(struct discovery *d, TidyNode node, const char *tag)
+{
+	bool image = strcasecmp(tag, "img") == 0 || strcasecmp(tag, "source") == 0;
+	if (image && d->picture && tidyGetParent(node) == d->picture)
+		return d->picture_group;
+	if (strcasecmp(tag, "img") == 0 && d->anchor && contains_near(d->anchor, node))
+		return d->anchor_group;
+	size_t group = ++d->last_group;
+	if (strcasecmp(tag, "picture") == 0) {
+		d->picture = node;
+		d->picture_group = group;
+	} else if (strcasecmp(tag, "a") == 0) {
+		d->anchor = node;
+		d->anchor_group = group;
+	}
+	return group;
+}
+
 /* Reads the images one element names; its children are walked by the caller. */
 static void read_element(struct discovery *d, TidyNode node, const char *tag)
 {
@@ -519,6 +907,7 @@ static void read_element(struct discovery *d, TidyNode node, const char *tag)
 		.width = parse_dimension(attr_value(node, "width")),
 		.height = parse_dimension(attr_value(node, "height")),
 		.skip_data = false,
+		.group = element_group(d, node, tag),
 	};
 
 	if (strcasecmp(tag, "img") == 0) {
@@ -533,13 +922,11 @@ static void read_element(struct discovery *d, TidyNode node, const char *tag)
 	} else if (strcasecmp(tag, "meta") == 0) {
 		read_meta(d, node, &info);
 	} else if (strcasecmp(tag, "link") == 0) {
-		const char *rel = attr_value(node, "rel");
-		if (rel_is_icon(rel)) {
-			icon_size(attr_value(node, "sizes"), &info);
-			add_candidate(d, attr_value(node, "href"), "icon", &info, NULL);
-		} else if (rel && strcasecmp(rel, "image_src") == 0) {
-			add_candidate(d, attr_value(node, "href"), "meta", &info, NULL);
-		}
+		read_link(d, node, &info);
+	} else if (strcasecmp(tag, "object") == 0 || strcasecmp(tag, "embed") == 0) {
+		read_embedded(d, node, tag, &info);
+	} else if (strcasecmp(tag, "svg") == 0) {
+		read_inline_svg(d, node, &info);
 	} else if (strcasecmp(tag, "video") == 0) {
 		add_candidate(d, attr_value(node, "poster"), "poster", &info, NULL);
 	} else if (strcasecmp(tag, "input") == 0) {
@@ -644,7 +1031,17 @@ static char *read_title(TidyDoc doc, TidyNode root)
 		buf_free(&out);
 		return NULL;
 	}
-	/* NOTE: a title cut at TITLE_MAX may end inside a UTF-8 sequence. */
+	/* A title cut at TITLE_MAX must not end inside a UTF-8 sequence. */
+	size_t keep = out.len;
+	while (keep > 0 && ((unsigned char)out.data[keep - 1] & 0xc0) == 0x80)
+		keep--;
+	if (keep > 0 && (unsigned char)out.data[keep - 1] >= 0xc0 &&
+	    utf8_sequence_length((const unsigned char *)out.data + keep - 1, out.len - keep + 1) == 0)
+		keep--;
+	else
+		keep = out.len;
+	out.data[keep] = '\0';
+	out.len = keep;
 	return buf_detach(&out, NULL);
 }
 
@@ -675,6 +1072,9 @@ static const char *configure(TidyDoc doc, TidyBuffer *errors)
 		return "show-errors";
 	if (!tidyOptSetBool(doc, TidyQuiet, yes))
 		return "quiet";
+	/* Inline SVG is serialised with tidyNodeGetText: no line breaks inside attribute values. */
+	if (!tidyOptSetInt(doc, TidyWrapLen, 0))
+		return "wrap";
 	if (!tidyOptSetBool(doc, TidyForceOutput, yes))
 		return "force-output";
 	if (tidySetInCharEncoding(doc, "utf8") != 0)
@@ -687,7 +1087,7 @@ static int choose_base(struct discovery *d, TidyNode root, const char *page,
 		       struct page_meta *meta, char *err, size_t errlen)
 {
 	TidyNode base = find_first(root, "base", "href");
-	d->base = base ? url_resolve(page, attr_value(base, "href")) : NULL;
+	d->base = base ? url_resolve_encoded(page, attr_value(base, "href"), d->url_encoding) : NULL;
 	if (d->base && strncmp(d->base, "data:", 5) == 0) {
 		free(d->base);
 		d->base = NULL;
@@ -744,10 +1144,20 @@ int discover_images(const char *html, size_t len, const char *page_url,
 		    struct image_list *list, struct page_meta *meta,
 		    char *err, size_t errlen)
 {
-	struct discovery d = {.list = list};
+	return discover_images_encoded(html, len, page_url, NULL, list, meta, err, errlen);
+}
+
+int discover_images_encoded(const char *html, size_t len, const char *page_url,
+			    const char *encoding, struct image_list *list,
+			    struct page_meta *meta, char *err, size_t errlen)
+{
+	struct discovery d = {.list = list, .meta = meta, .url_encoding = encoding};
 	struct buf text;
 	meta->title = NULL;
 	meta->base_url = NULL;
+	meta->stylesheets = NULL;
+	meta->stylesheet_count = 0;
+	meta->manifest_url = NULL;
 	int rc = -1;
 
 	char *page = url_join(NULL, page_url);
@@ -758,8 +1168,18 @@ int discover_images(const char *html, size_t len, const char *page_url,
 	}
 	/* The pre-pass output grows only by "&amp;" rewrites: at most 5 bytes per input byte. */
 	buf_init(&text, len > SIZE_MAX / 5 - 1 ? SIZE_MAX : len * 5 + 1);
-	if (html_prepare(html, len, MAX_DEPTH, &text, err, errlen) != 0)
+	const struct htmlprep_limits limits = {
+		.max_depth = MAX_DEPTH,
+		.max_elements = MAX_ELEMENTS,
+		.max_attributes = MAX_ATTRIBUTES,
+		.max_element_attributes = MAX_ELEMENT_ATTRIBUTES,
+		.max_value_bytes = MAX_VALUE_BYTES,
+	};
+	rc = html_prepare_limited(html, len, &limits, &text, err, errlen);
+	if (rc != 0) {
+		rc = rc == HTMLPREP_TOO_LARGE ? DISCOVER_TOO_LARGE : -1;
 		goto done;
+	}
 	rc = parse_and_walk(&d, buf_cstr(&text), page, meta, err, errlen);
 done:
 	if (rc != 0)
@@ -769,4 +1189,203 @@ done:
 	free(d.seen);
 	free(page);
 	return rc;
+}
+
+int discover_stylesheet(const char *css, size_t len, const char *css_url,
+			struct image_list *list, struct page_meta *meta, char *err, size_t errlen)
+{
+	struct discovery d = {.list = list, .meta = meta};
+	d.base = url_join(NULL, css_url);
+	if (!d.base) {
+		snprintf(err, errlen, "The style sheet URL \"%.200s\" is invalid.", css_url);
+		return -1;
+	}
+	add_css(&d, css, len, "css");
+	free(d.base);
+	free(d.seen);
+	if (d.nomem) {
+		snprintf(err, errlen, "Out of memory reading the style sheet %.200s.", css_url);
+		return -1;
+	}
+	return 0;
+}
+
+static int manifest_found(void *ctx, const char *url)
+{
+	struct discovery *d = ctx;
+	struct element_info info = {.alt = NULL, .width = -1, .height = -1, .utf8_query = true};
+	add_candidate(d, url, "icon", &info, NULL);
+	return d->nomem ? -1 : 0;
+}
+
+int discover_manifest(const char *json, size_t len, const char *manifest_url,
+		      struct image_list *list, char *err, size_t errlen)
+{
+	struct discovery d = {.list = list};
+	d.base = url_join(NULL, manifest_url);
+	if (!d.base) {
+		snprintf(err, errlen, "The manifest URL \"%.200s\" is invalid.", manifest_url);
+		return -1;
+	}
+	if (jsonld_scan_manifest(json, len, manifest_found, &d) == -1)
+		d.nomem = true;
+	free(d.base);
+	free(d.seen);
+	if (d.nomem) {
+		snprintf(err, errlen, "Out of memory reading the manifest %.200s.", manifest_url);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads a srcset descriptor: *w for "640w", *density for "2x"; a missing one means 1x. */
+static void read_descriptor(const char *descriptor, long *w, double *density)
+{
+	*w = -1;
+	*density = 1.0;
+	if (!descriptor)
+		return;
+	char *end;
+	double v = strtod(descriptor, &end);
+	if (end == descriptor || v <= 0)
+		return;
+	if (*end == 'w')
+		*w = (long)v;
+	else if (*end == 'x')
+		*density = v;
+}
+
+/* Compares candidates a and b of one group; positive when a is the better one. */
+static int compare_candidates(const struct image *a, const struct image *b, long declared_width)
+{
+	long aw, bw;
+	double ad, bd;
+	read_descriptor(a->descriptor, &aw, &ad);
+	read_descriptor(b->descriptor, &bw, &bd);
+	if (aw < 0 && declared_width >= 0)
+		aw = (long)(ad * (double)declared_width);
+	if (bw < 0 && declared_width >= 0)
+		bw = (long)(bd * (double)declared_width);
+	if (aw != bw)
+		return aw > bw ? 1 : -1;
+	if (ad != bd)
+		return ad > bd ? 1 : -1;
+	return (strcmp(a->kind, "lazy") == 0) - (strcmp(b->kind, "lazy") == 0);
+}
+
+/* A candidate's place in the list, sorted by group to visit each group's members together. */
+struct member {
+	size_t group;
+	size_t index;
+};
+
+static int compare_members(const void *x, const void *y)
+{
+	const struct member *a = x;
+	const struct member *b = y;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+/* Marks the best of the group whose members are order[from..to), in list order. */
+static void mark_best(struct image *items, const struct member *order, size_t from, size_t to)
+{
+	long declared_width = -1;
+	for (size_t i = from; i < to; i++) {
+		if (items[order[i].index].width > declared_width)
+			declared_width = items[order[i].index].width;
+	}
+	struct image *best = NULL;
+	for (size_t i = from; i < to; i++) {
+		struct image *img = &items[order[i].index];
+		if (strcmp(img->kind, "original") == 0)
+			continue;
+		if (!best || compare_candidates(img, best, declared_width) > 0)
+			best = img;
+	}
+	if (best)
+		best->best = true;
+}
+
+/* Gives each candidate without a group one of its own, after the largest number in use. */
+static void give_own_groups(struct image_list *list)
+{
+	size_t next = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		if (list->items[i].group > next)
+			next = list->items[i].group;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		if (list->items[i].group == 0)
+			list->items[i].group = ++next;
+	}
+}
+
+/* Appends the likely original of each candidate so far in the candidate's group. */
+static void add_originals(struct discovery *d)
+{
+	size_t count = d->list->count;
+	for (size_t i = 0; i < count && !d->nomem; i++) {
+		const struct image *thumb = &d->list->items[i];
+		char *guess = original_guess(thumb->url);
+		if (!guess)
+			continue;
+		struct element_info info = {
+			.alt = thumb->alt, .width = -1, .height = -1, .utf8_query = true, .group = thumb->group,
+		};
+		size_t before = d->list->count;
+		add_candidate(d, guess, "original", &info, NULL);
+		free(guess);
+		if (d->list->count > before) {
+			struct image *added = &d->list->items[before];
+			added->thumbnail = dup_or_null(d->list->items[i].url, &d->nomem);
+		}
+	}
+}
+
+int discover_finish(struct image_list *list)
+{
+	struct discovery d = {.list = list};
+	give_own_groups(list);
+	add_originals(&d);
+	free(d.seen);
+	if (d.nomem)
+		return -1;
+
+	struct member *order = malloc((list->count + 1) * sizeof *order);
+	size_t *renumber = NULL;
+	size_t max_group = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		if (list->items[i].group > max_group)
+			max_group = list->items[i].group;
+	}
+	renumber = calloc(max_group + 1, sizeof *renumber);
+	if (!order || !renumber) {
+		free(order);
+		free(renumber);
+		return -1;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		order[i] = (struct member){list->items[i].group, i};
+		list->items[i].best = false;
+	}
+	qsort(order, list->count, sizeof *order, compare_members);
+	for (size_t from = 0, to; from < list->count; from = to) {
+		to = from + 1;
+		while (to < list->count && order[to].group == order[from].group)
+			to++;
+		mark_best(list->items, order, from, to);
+	}
+	/* Number groups by first appearance. */
+	size_t next = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		size_t *g = &renumber[list->items[i].group];
+		if (*g == 0)
+			*g = ++next;
+		list->items[i].group = *g;
+	}
+	free(order);
+	free(renumber);
+	return 0;
 }

@@ -1,9 +1,13 @@
 /* HTTP and HTTPS fetching with libcurl, locked down as libcurl's security guide advises. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,6 +15,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "url.h"
 
 #define USER_AGENT "ImageGather/0.1"
 
@@ -29,8 +34,12 @@ struct transfer {
 	const struct fetch_options *opts;
 	struct fetch_result result;
 	struct curl_slist *headers;
+	CURLU *target;                  /* the checked URL libcurl fetches */
+	struct curl_slist *resolve;     /* resolve_overrides as CURLOPT_RESOLVE entries */
+	size_t header_bytes;            /* response header bytes so far, all responses */
 	bool blocked;
 	bool too_large;
+	bool headers_too_large;
 	char blocked_why[256];
 	char curl_error[CURL_ERROR_SIZE];
 };
@@ -76,6 +85,32 @@ static size_t write_body(char *data, size_t size, size_t count, void *userdata)
 	return len;
 }
 
+static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
+{
+	va_list ap;
+	t->result.status = status;
+	va_start(ap, fmt);
+	vsnprintf(t->result.error, sizeof t->result.error, fmt, ap);
+	va_end(ap);
+}
+
+/* Counts response header bytes of every response (redirects, 1xx) against max_header_bytes. */
+static size_t read_header(char *data, size_t size, size_t count, void *userdata)
+{
+	(void)data;
+	struct transfer *t = userdata;
+	size_t len = size * count;
+	t->header_bytes += len;
+	if (t->header_bytes > t->opts->max_header_bytes) {
+		t->headers_too_large = true;
+		return 0;       /* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	return len;
+}
+
 /*
  * Checks the exact address of every connection attempt, for every redirect
  * hop and both address families, so a host name that resolves to a denied
@@ -98,22 +133,231 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
 	return socket(address->family, address->socktype, address->protocol);
 }
 
-static const char *find_ca_bundle(void)
+/*
+ * Writes into path the CA certificates that ship with the release archive,
+ * found like the configuration relative to the program's folder, and
+ * returns whether they are readable. The hashed folder certs/ (one file per
+ * certificate, named as "openssl rehash" does) comes first: OpenSSL then
+ * reads only the certificate a server's chain needs, where the whole
+ * bundle costs about 30 ms per process (docs/PERFORMANCE.md). Sets
+ * *is_folder for it. Needs /proc/self/exe.
+ */
+static bool find_shipped_ca(char *path, size_t size, bool *is_folder)
 {
-	for (size_t i = 0; i < sizeof ca_bundles / sizeof ca_bundles[0]; i++)
-		if (access(ca_bundles[i], R_OK) == 0)
-			return ca_bundles[i];
-	return NULL;
+	static const char *const shipped[] = {
+		"../imagegather-data/certs",
+		"../imagegather-data/ca-certificates.crt",
+		"../../imagegather-data/certs",
+		"../../imagegather-data/ca-certificates.crt",
+	};
+	char dir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	if (n <= 0)
+		return false;
+	dir[n] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+		int len = snprintf(path, size, "%s/%s", dir, shipped[i]);
+		struct stat st;
+		if (len <= 0 || (size_t)len >= size || stat(path, &st) != 0 ||
+		    access(path, R_OK) != 0)
+			continue;
+		*is_folder = S_ISDIR(st.st_mode);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Returns the CA certificates to trust: the shipped ones, else the first
+ * readable system bundle, else NULL (libcurl's built-in default). Sets
+ * *is_folder when the result is a hashed folder for CURLOPT_CAPATH.
+ * Searched once per process.
+ */
+static const char *find_ca_bundle(bool *is_folder)
+{
+	static char shipped[PATH_MAX + 64];
+	static const char *found;
+	static bool found_folder;
+	static bool searched;
+	if (!searched) {
+		searched = true;
+		if (find_shipped_ca(shipped, sizeof shipped, &found_folder)) {
+			found = shipped;
+		} else {
+			for (size_t i = 0; i < sizeof ca_bundles / sizeof ca_bundles[0]; i++)
+				if (access(ca_bundles[i], R_OK) == 0) {
+					found = ca_bundles[i];
+					break;
+				}
+		}
+	}
+	*is_folder = found_folder;
+	return found;
+}
+
+const char *fetch_ca_bundle(bool *is_folder)
+{
+	return find_ca_bundle(is_folder);
+}
+
+/* Tells whether text is an IPv4 address or a bracketed IPv6 address. */
+static bool resolve_address(const char *text, size_t len)
+{
+	char copy[INET6_ADDRSTRLEN + 2];
+	unsigned char addr[16];
+	if (len < 2 || len >= sizeof copy)
+		return false;
+	if (text[0] == '[' && text[len - 1] == ']') {
+		memcpy(copy, text + 1, len - 2);
+		copy[len - 2] = '\0';
+		return inet_pton(AF_INET6, copy, addr) == 1;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return inet_pton(AF_INET, copy, addr) == 1;
+}
+
+/* Checks one "HOST:PORT:ADDRESS[,ADDRESS...]" entry of resolve_overrides. */
+static bool resolve_entry_valid(const char *entry)
+{
+	size_t host_len = strcspn(entry, ":");
+	/* A leading "-" or "+" would make libcurl remove an entry or add a timeout. */
+	if (host_len == 0 || entry[host_len] != ':' || entry[0] == '-' ||
+	    strspn(entry, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
+	    host_len)
+		return false;
+	const char *port = entry + host_len + 1;
+	char *end;
+	errno = 0;
+	long number = strtol(port, &end, 10);
+	if (errno || end == port || *end != ':' || number < 1 || number > 65535 ||
+	    !(port[0] >= '0' && port[0] <= '9'))
+		return false;
+	for (const char *a = end + 1;;) {
+		size_t len = strcspn(a, ",");
+		if (!resolve_address(a, len))
+			return false;
+		if (!a[len])
+			return true;
+		a += len + 1;
+	}
+}
+
+/* Builds the CURLOPT_RESOLVE list; *out stays NULL for no entries. Returns 0 or -1 with err. */
+static int resolve_list(const char *overrides, struct curl_slist **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	char *copy = strdup(overrides ? overrides : "");
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, " \t", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		struct curl_slist *grown = NULL;
+		if (!resolve_entry_valid(tok)) {
+			snprintf(err, errlen, "resolve_overrides: \"%s\" is not HOST:PORT:ADDRESS"
+				 "[,ADDRESS...] with IPv6 addresses in brackets", tok);
+			rc = -1;
+		} else if (!(grown = curl_slist_append(*out, tok))) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		} else {
+			*out = grown;
+		}
+	}
+	free(copy);
+	if (rc != 0) {
+		curl_slist_free_all(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int fetch_resolve_check(const char *overrides, char *err, size_t errlen)
+{
+	struct curl_slist *list;
+	if (resolve_list(overrides, &list, err, errlen) != 0)
+		return -1;
+	curl_slist_free_all(list);
+	return 0;
 }
 
 #define SETOPT(easy, opt, value) \
 	do { if (curl_easy_setopt(easy, opt, value) != CURLE_OK) { failed = #opt; goto out; } } while (0)
 
-/* Creates the easy handle for t. Returns 0, or -1 after logging what failed. */
+/*
+ * Sets the bounds of a transfer that libcurl enforces: total time, time
+ * without progress, redirects, body size, and the response header size
+ * through read_header. Returns NULL, or the option that failed.
+ */
+static const char *set_bounds(struct transfer *t)
+{
+	const char *failed = NULL;
+	long timeout = t->opts->timeout_ms;
+	CURL *e = t->easy;
+	SETOPT(e, CURLOPT_FOLLOWLOCATION, 1L);
+	SETOPT(e, CURLOPT_MAXREDIRS, t->opts->max_redirects);
+	SETOPT(e, CURLOPT_TIMEOUT_MS, timeout);
+	SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
+	if (t->opts->stall_seconds > 0) {
+		SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		SETOPT(e, CURLOPT_LOW_SPEED_TIME, t->opts->stall_seconds);
+	}
+	SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->opts->max_bytes);
+	SETOPT(e, CURLOPT_HEADERFUNCTION, read_header);
+	SETOPT(e, CURLOPT_HEADERDATA, t);
+out:
+	return failed;
+}
+
+/*
+ * Sets what decides where the transfer connects: the checked URL handle,
+ * resolve_overrides, the socket check, no proxy and no DNS over HTTPS.
+ * Returns NULL, or the option that failed.
+ */
+static const char *set_target(struct transfer *t)
+{
+	const char *failed = NULL;
+	CURL *e = t->easy;
+	SETOPT(e, CURLOPT_CURLU, t->target);
+	SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	if (t->resolve)
+		SETOPT(e, CURLOPT_RESOLVE, t->resolve);
+	SETOPT(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SETOPT(e, CURLOPT_OPENSOCKETDATA, t);
+	SETOPT(e, CURLOPT_PROXY, "");           /* ignore proxy environment variables */
+	SETOPT(e, CURLOPT_DOH_URL, (char *)NULL); /* the system resolver only (the default) */
+out:
+	return failed;
+}
+
+/*
+ * Creates the easy handle for t. Returns 0, or -1 after logging what
+ * failed; a URL that url_fetch_handle rejects also sets t's status to
+ * FETCH_BLOCKED.
+ */
 static int transfer_setup(struct transfer *t, const char *url)
 {
 	const char *failed = NULL;
 	char accept[256];
+	char why[512];
+	t->target = url_fetch_handle(url, why, sizeof why);
+	if (!t->target) {
+		set_status(t, FETCH_BLOCKED, "The server does not fetch this address. %s", why);
+		return -1;
+	}
+	if (resolve_list(t->opts->resolve_overrides, &t->resolve, why, sizeof why) != 0) {
+		log_error("%s", why);
+		return -1;
+	}
 	t->easy = curl_easy_init();
 	if (!t->easy) {
 		log_error("curl_easy_init failed for %s", url);
@@ -125,31 +369,27 @@ static int transfer_setup(struct transfer *t, const char *url)
 		failed = "the Accept header";
 		goto out;
 	}
-	const char *ca = find_ca_bundle();
-	long timeout = t->opts->timeout_ms;
+	bool ca_is_folder;
+	const char *ca = find_ca_bundle(&ca_is_folder);
 	CURL *e = t->easy;
-	SETOPT(e, CURLOPT_URL, url);
-	SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	SETOPT(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	SETOPT(e, CURLOPT_FOLLOWLOCATION, 1L);
-	SETOPT(e, CURLOPT_MAXREDIRS, t->opts->max_redirects);
-	SETOPT(e, CURLOPT_TIMEOUT_MS, timeout);
-	SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
+	if ((failed = set_target(t)) || (failed = set_bounds(t)))
+		goto out;
 	SETOPT(e, CURLOPT_NOSIGNAL, 1L);
-	SETOPT(e, CURLOPT_PROXY, "");           /* ignore proxy environment variables */
 	SETOPT(e, CURLOPT_ACCEPT_ENCODING, "");  /* the write callback counts decoded bytes */
-	SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->opts->max_bytes);
 	SETOPT(e, CURLOPT_WRITEFUNCTION, write_body);
 	SETOPT(e, CURLOPT_WRITEDATA, t);
-	SETOPT(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	SETOPT(e, CURLOPT_OPENSOCKETDATA, t);
 	SETOPT(e, CURLOPT_USERAGENT, USER_AGENT);
 	SETOPT(e, CURLOPT_HTTPHEADER, t->headers);
 	SETOPT(e, CURLOPT_ERRORBUFFER, t->curl_error);
 	SETOPT(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	SETOPT(e, CURLOPT_PRIVATE, t);
-	if (ca)
+	if (ca && ca_is_folder) {
+		/* NULL drops the compiled-in bundle, which would be read as well. */
+		SETOPT(e, CURLOPT_CAINFO, NULL);
+		SETOPT(e, CURLOPT_CAPATH, ca);
+	} else if (ca) {
 		SETOPT(e, CURLOPT_CAINFO, ca);
+	}
 	t->result.body.max = t->opts->max_bytes;
 	return 0;
 out:
@@ -162,20 +402,27 @@ static void transfer_cleanup(struct transfer *t)
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
+	curl_slist_free_all(t->resolve);
+	curl_url_cleanup(t->target);
 	t->easy = NULL;
 	t->headers = NULL;
+	t->resolve = NULL;
+	t->target = NULL;
 }
 
-static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
+/*
+ * Tells whether a timed-out transfer ended by the stall limit rather than
+ * the total time: it had connected and ended clearly before timeout_ms.
+ */
+static bool stalled(struct transfer *t)
 {
-	va_list ap;
-	t->result.status = status;
-	va_start(ap, fmt);
-	vsnprintf(t->result.error, sizeof t->result.error, fmt, ap);
-	va_end(ap);
+	curl_off_t connect_us = 0;
+	curl_off_t total_us = 0;
+	if (t->opts->stall_seconds <= 0 ||
+	    curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us) != CURLE_OK ||
+	    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us) != CURLE_OK)
+		return false;
+	return connect_us > 0 && total_us < (curl_off_t)t->opts->timeout_ms * 1000 - 500000;
 }
 
 /* Turns libcurl's result code into the transfer's status and message. */
@@ -196,6 +443,12 @@ static void transfer_finish(struct transfer *t, CURLcode code)
 	} else if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
 		set_status(t, FETCH_TOO_LARGE, "The file is larger than the limit of %zu bytes.",
 			   t->opts->max_bytes);
+	} else if (t->headers_too_large) {
+		set_status(t, FETCH_FAILED, "The site sent more than %zu bytes of response headers.",
+			   t->opts->max_header_bytes);
+	} else if (code == CURLE_OPERATION_TIMEDOUT && stalled(t)) {
+		set_status(t, FETCH_TIMEOUT, "The site stopped sending data for %ld seconds.",
+			   t->opts->stall_seconds);
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
 		set_status(t, FETCH_TIMEOUT, "The site did not answer within %ld seconds.",
 			   t->opts->timeout_ms / 1000);
@@ -203,7 +456,9 @@ static void transfer_finish(struct transfer *t, CURLcode code)
 		set_status(t, FETCH_FAILED, "The site redirected more than %ld times.",
 			   t->opts->max_redirects);
 	} else if (code == CURLE_UNSUPPORTED_PROTOCOL) {
-		set_status(t, FETCH_FAILED, "The site redirected to an address that is not http or https.");
+		/* Only a redirect can reach this: the first URL was checked to be http or https. */
+		set_status(t, FETCH_BLOCKED, "The server does not fetch from this address, because the "
+			   "site redirected to an address that is not http or https.");
 	} else if (code != CURLE_OK) {
 		set_status(t, FETCH_FAILED, "The site could not be reached: %s.",
 			   t->curl_error[0] ? t->curl_error : curl_easy_strerror(code));
@@ -225,7 +480,8 @@ enum fetch_status fetch_url(const char *url, const struct fetch_options *opts,
 	t.opts = opts;
 	fetch_result_init(&t.result);
 	if (transfer_setup(&t, url) != 0) {
-		set_status(&t, FETCH_FAILED, "The server could not prepare the request.");
+		if (t.result.status != FETCH_BLOCKED)
+			set_status(&t, FETCH_FAILED, "The server could not prepare the request.");
 	} else {
 		CURLcode code = curl_easy_perform(t.easy);
 		transfer_finish(&t, code);
@@ -280,7 +536,8 @@ static int batch_fill(struct batch *b, long parallel)
 		if (transfer_setup(t, url) != 0 ||
 		    curl_multi_add_handle(b->multi, t->easy) != CURLM_OK) {
 			transfer_cleanup(t);
-			set_status(t, FETCH_FAILED, "The server could not prepare the request.");
+			if (t->result.status != FETCH_BLOCKED)
+				set_status(t, FETCH_FAILED, "The server could not prepare the request.");
 			if (batch_report(b, t) != 0)
 				return 1;
 			continue;

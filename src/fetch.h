@@ -10,11 +10,11 @@
 
 enum fetch_status {
 	FETCH_OK,
-	FETCH_BLOCKED,      /* a connection attempt was refused by the address policy */
+	FETCH_BLOCKED,      /* the URL, or a connection attempt, was refused by the address policy */
 	FETCH_TOO_LARGE,    /* the body passed max_bytes */
-	FETCH_TIMEOUT,
+	FETCH_TIMEOUT,      /* timeout_ms passed, or stall_seconds without data */
 	FETCH_HTTP_ERROR,   /* the server answered with a status other than 2xx */
-	FETCH_FAILED,       /* anything else: DNS, connection, TLS, protocol */
+	FETCH_FAILED,       /* anything else: DNS, connection, TLS, protocol, header size */
 };
 
 struct fetch_options {
@@ -23,6 +23,9 @@ struct fetch_options {
 	long timeout_ms;        /* the whole transfer, redirects included */
 	long max_redirects;
 	const char *accept;     /* Accept header value */
+	long stall_seconds;     /* fail when fewer than stall_seconds bytes came in that many seconds; 0: off */
+	size_t max_header_bytes; /* response header bytes of all responses of one fetch */
+	const char *resolve_overrides; /* checked with fetch_resolve_check; NULL or "": none */
 };
 
 /* The outcome of one transfer; owns its strings and body. */
@@ -39,10 +42,30 @@ struct fetch_result {
 int fetch_global_init(void);
 void fetch_global_cleanup(void);
 
+/*
+ * Returns the CA certificates that transfers trust: the hashed folder
+ * imagegather-data/certs/ or the bundle imagegather-data/ca-certificates.crt
+ * shipped next to the programs, else the first readable system bundle,
+ * else NULL (libcurl's built-in default). *is_folder tells whether the
+ * result is a folder (CURLOPT_CAPATH) or a file (CURLOPT_CAINFO).
+ */
+const char *fetch_ca_bundle(bool *is_folder);
+
+/*
+ * Checks resolve_overrides, space-separated entries "HOST:PORT:ADDRESS[,ADDRESS...]"
+ * as for CURLOPT_RESOLVE, with IPv6 addresses in brackets. Returns 0, or -1
+ * with a message naming the bad entry in err.
+ */
+int fetch_resolve_check(const char *overrides, char *err, size_t errlen);
+
 void fetch_result_init(struct fetch_result *r);
 void fetch_result_free(struct fetch_result *r);
 
-/* Fetches url (already validated) into r. Returns r->status. */
+/*
+ * Fetches url (normalized by url_validate) into r: libcurl receives the
+ * handle of url_fetch_handle, and every connection attempt, redirects
+ * included, must pass the address policy. Returns r->status.
+ */
 enum fetch_status fetch_url(const char *url, const struct fetch_options *opts,
 			    struct fetch_result *r);
 

@@ -26,12 +26,16 @@ struct prep {
 	const char *p;
 	const char *end;
 	struct buf *out;
-	size_t max_depth;
+	const struct htmlprep_limits *limits;
 	size_t *stack;      /* slot index of each open element, outermost first */
 	size_t depth;
 	struct name_slot *slots;
 	size_t slot_count;
+	size_t elements;    /* start tags read so far */
+	size_t attributes;  /* attributes read so far, dropped ones included */
 	bool too_deep;
+	bool too_many_elements;
+	bool too_many_attributes;
 };
 
 /* One start tag as read from the source. */
@@ -88,6 +92,52 @@ static const char block_elements[] =
 	"section table ul";
 
 /*
+ * Element names tidy-html5 5.6 keeps, sorted for bsearch: the WHATWG HTML
+ * elements, obsolete ones and tidy's proprietary ones. tidy drops any other
+ * element without a hyphen together with its attributes, where browsers keep
+ * it as an unknown element, so the pre-pass renames those (see copy_start_tag).
+ */
+static const char *const known_elements[] = {
+	"a", "abbr", "acronym", "address", "applet", "area", "article", "aside",
+	"audio", "b", "base", "basefont", "bdi", "bdo", "bgsound", "big", "blink",
+	"blockquote", "body", "br", "button", "canvas", "caption", "center", "cite",
+	"code", "col", "colgroup", "command", "comment", "data", "datalist", "dd",
+	"del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "embed",
+	"fieldset", "figcaption", "figure", "font", "footer", "form", "frame",
+	"frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup",
+	"hr", "html", "i", "iframe", "ilayer", "image", "img", "input", "ins",
+	"isindex", "kbd", "keygen", "label", "layer", "legend", "li", "link",
+	"listing", "main", "map", "mark", "marquee", "math", "menu", "menuitem",
+	"meta", "meter", "multicol", "nav", "nextid", "nobr", "noembed", "noframes",
+	"nolayer", "nosave", "noscript", "object", "ol", "optgroup", "option",
+	"output", "p", "param", "picture", "plaintext", "pre", "progress", "q", "rb",
+	"rbc", "rp", "rt", "rtc", "ruby", "s", "samp", "script", "search", "section",
+	"select", "server", "servlet", "slot", "small", "source", "spacer", "span",
+	"strike", "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody",
+	"td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr",
+	"track", "tt", "u", "ul", "var", "video", "wbr", "xmp",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int compare_names(const void *key, const void *member)
+{
+	return strcmp(key, *(const char *const *)member);
+}
+
+/* Prefix given to element names tidy would drop; a hyphen makes them custom elements. */
+#define UNKNOWN_PREFIX "ig-"
+
+/* Tells whether tidy drops an element of this lower-cased name outside SVG and MathML. */
+static bool dropped_by_tidy(const char *name)
+{
+	if (strchr(name, '-'))
+		return false;
+	return !bsearch(name, known_elements, COUNT(known_elements), sizeof known_elements[0],
+			compare_names);
+}
+
+/*
  * An end tag a start tag implies: the innermost open element named in
  * members is closed with everything inside it, unless an element named in
  * scope is open inside it first (WHATWG HTML, "has an element in scope").
@@ -122,6 +172,9 @@ static size_t implied_closes(const char *name, struct implied_close rules[2])
 		rules[n++] = (struct implied_close){"thead tbody tfoot", "table"};
 	else if (in_list(name, "rb rt rp rtc"))
 		rules[n++] = (struct implied_close){"rb rt rp", "ruby"};
+	else if (strcmp(name, "a") == 0 || strcmp(name, "nobr") == 0)
+		/* The adoption agency algorithm ends an open <a> or <nobr> before a new one. */
+		rules[n++] = (struct implied_close){name[0] == 'a' ? "a" : "nobr", DEFAULT_SCOPE};
 	return n;
 }
 
@@ -190,7 +243,7 @@ static void open_element(struct prep *pr, const char *name)
 	size_t count = implied_closes(name, rules);
 	for (size_t i = 0; i < count; i++)
 		apply_implied_close(pr, &rules[i]);
-	if (pr->depth == pr->max_depth) {
+	if (pr->depth == pr->limits->max_depth) {
 		pr->too_deep = true;
 		return;
 	}
@@ -275,6 +328,9 @@ static void read_name(const char *p, const char *end, char *name, const char **a
 /*
  * Copies a start tag (pr->p at "<", a letter next), rewriting attribute
  * values and the name "image" outside SVG. Leaves pr->p after the tag.
+ * Attributes past the limit per element, and values longer than the limit,
+ * are left out: tidy-html5 compares each attribute with every earlier one
+ * of its element (quadratic time), and long values only cost memory.
  */
 static int copy_start_tag(struct prep *pr, struct tag *tag)
 {
@@ -283,13 +339,20 @@ static int copy_start_tag(struct prep *pr, struct tag *tag)
 	tag->self_closing = false;
 	tag->type = NULL;
 	const char *copied = pr->p;
-	if (strcmp(tag->name, "image") == 0 && open_count(pr, "svg") == 0) {
+	bool foreign = open_count(pr, "svg") || open_count(pr, "math");
+	if (strcmp(tag->name, "image") == 0 && !foreign) {
 		if (buf_append_str(pr->out, "<img") != 0)
 			return -1;
 		snprintf(tag->name, sizeof tag->name, "img");
 		copied = p;
+	} else if (!foreign && dropped_by_tidy(tag->name)) {
+		/* "<foo" becomes "<ig-foo", which tidy keeps as a custom element. */
+		if (buf_append_str(pr->out, "<" UNKNOWN_PREFIX) != 0)
+			return -1;
+		copied = pr->p + 1;
 	}
 
+	size_t attr_count = 0;
 	while (p < pr->end && *p != '>') {
 		if (is_space(*p) || *p == '/') {
 			tag->self_closing = *p == '/' && p + 1 < pr->end && p[1] == '>';
@@ -297,13 +360,21 @@ static int copy_start_tag(struct prep *pr, struct tag *tag)
 			continue;
 		}
 		const char *attr = p++;
+		pr->attributes++;
+		bool keep = ++attr_count <= pr->limits->max_element_attributes;
 		while (p < pr->end && !is_space(*p) && *p != '/' && *p != '>' && *p != '=')
 			p++;
 		size_t attr_len = (size_t)(p - attr);
 		while (p < pr->end && is_space(*p))
 			p++;
-		if (p >= pr->end || *p != '=')
+		if (p >= pr->end || *p != '=') {
+			if (!keep) {
+				if (emit(pr, copied, attr) != 0)
+					return -1;
+				copied = p;
+			}
 			continue;
+		}
 		p++;
 		while (p < pr->end && is_space(*p))
 			p++;
@@ -318,6 +389,12 @@ static int copy_start_tag(struct prep *pr, struct tag *tag)
 			while (p < pr->end && !is_space(*p) && *p != '>')
 				p++;
 			value_end = p;
+		}
+		if (!keep || (size_t)(value_end - value) > pr->limits->max_value_bytes) {
+			if (emit(pr, copied, attr) != 0)
+				return -1;
+			copied = p;
+			continue;
 		}
 		if (attr_len == 4 && strncasecmp(attr, "type", 4) == 0) {
 			tag->type = value;
@@ -369,6 +446,10 @@ static int handle_start_tag(struct prep *pr)
 	struct tag tag;
 	if (copy_start_tag(pr, &tag) != 0)
 		return -1;
+	if (++pr->elements > pr->limits->max_elements)
+		pr->too_many_elements = true;
+	if (pr->attributes > pr->limits->max_attributes)
+		pr->too_many_attributes = true;
 
 	if (in_list(tag.name, raw_text_elements)) {
 		const char *close = find_end_tag(pr->p, pr->end, tag.name);
@@ -398,7 +479,14 @@ static int handle_end_tag(struct prep *pr)
 	close_element(pr, name);
 	const char *gt = memchr(p, '>', (size_t)(pr->end - p));
 	const char *stop = gt ? gt + 1 : pr->end;
-	int rc = emit(pr, pr->p, stop);
+	const char *copied = pr->p;
+	bool foreign = open_count(pr, "svg") || open_count(pr, "math");
+	if (!foreign && dropped_by_tidy(name)) {
+		if (buf_append_str(pr->out, "</" UNKNOWN_PREFIX) != 0)
+			return -1;
+		copied = pr->p + 2;
+	}
+	int rc = emit(pr, copied, stop);
 	pr->p = stop;
 	return rc;
 }
@@ -449,7 +537,34 @@ static int step(struct prep *pr)
 int html_prepare(const char *html, size_t len, size_t max_depth, struct buf *out,
 		 char *err, size_t errlen)
 {
-	struct prep pr = {.p = html, .end = html + len, .out = out, .max_depth = max_depth};
+	struct htmlprep_limits limits = {
+		.max_depth = max_depth,
+		.max_elements = SIZE_MAX,
+		.max_attributes = SIZE_MAX,
+		.max_element_attributes = SIZE_MAX,
+		.max_value_bytes = SIZE_MAX,
+	};
+	return html_prepare_limited(html, len, &limits, out, err, errlen) == 0 ? 0 : -1;
+}
+
+/* Writes the sentence for the limit the page passed into err. */
+static void describe_limit(const struct prep *pr, char *err, size_t errlen)
+{
+	if (pr->too_deep)
+		snprintf(err, errlen, "The page nests elements more than %zu deep.",
+			 pr->limits->max_depth);
+	else if (pr->too_many_elements)
+		snprintf(err, errlen, "The page has more than %zu elements.", pr->limits->max_elements);
+	else
+		snprintf(err, errlen, "The page has more than %zu attributes.",
+			 pr->limits->max_attributes);
+}
+
+int html_prepare_limited(const char *html, size_t len, const struct htmlprep_limits *limits,
+			 struct buf *out, char *err, size_t errlen)
+{
+	struct prep pr = {.p = html, .end = html + len, .out = out, .limits = limits};
+	size_t max_depth = limits->max_depth;
 	pr.stack = calloc(max_depth + 1, sizeof *pr.stack);
 	pr.slots = calloc(NAME_SLOTS, sizeof *pr.slots);
 	int rc = -1;
@@ -459,14 +574,15 @@ int html_prepare(const char *html, size_t len, size_t max_depth, struct buf *out
 	}
 	/* Slot 0 collects names that do not fit the table; no name probes to it. */
 	pr.slots[0].used = true;
-	while (pr.p < pr.end && !pr.too_deep) {
+	while (pr.p < pr.end && !pr.too_deep && !pr.too_many_elements && !pr.too_many_attributes) {
 		if (step(&pr) != 0) {
 			snprintf(err, errlen, "Out of memory preparing a %zu-byte page.", len);
 			goto done;
 		}
 	}
-	if (pr.too_deep) {
-		snprintf(err, errlen, "The page nests elements more than %zu deep.", max_depth);
+	if (pr.too_deep || pr.too_many_elements || pr.too_many_attributes) {
+		describe_limit(&pr, err, errlen);
+		rc = HTMLPREP_TOO_LARGE;
 		goto done;
 	}
 	rc = 0;

@@ -24,4 +24,25 @@
 int html_prepare(const char *html, size_t len, size_t max_depth, struct buf *out,
 		 char *err, size_t errlen);
 
+/* Bounds on what the pre-pass hands to tidy-html5. */
+struct htmlprep_limits {
+	size_t max_depth;               /* elements open at once */
+	size_t max_elements;            /* start tags in the page */
+	size_t max_attributes;          /* attributes in the page */
+	size_t max_element_attributes;  /* attributes kept per element; later ones are dropped */
+	size_t max_value_bytes;         /* longer attribute values are dropped with their attribute */
+};
+
+/* html_prepare_limited()'s result when the page passed a limit. */
+#define HTMLPREP_TOO_LARGE (-2)
+
+/*
+ * Works like html_prepare() within limits. Returns 0, HTMLPREP_TOO_LARGE
+ * with a sentence in err when the page is deeper than max_depth or has
+ * more than max_elements start tags or max_attributes attributes, or -1
+ * with a sentence in err when memory runs out.
+ */
+int html_prepare_limited(const char *html, size_t len, const struct htmlprep_limits *limits,
+			 struct buf *out, char *err, size_t errlen);
+
 #endif

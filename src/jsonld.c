@@ -436,3 +436,25 @@ int jsonld_scan(const char *text, size_t len, jsonld_fn fn, void *ctx)
 	jfree(root);
 	return rc;
 }
+
+int jsonld_scan_manifest(const char *text, size_t len, jsonld_fn fn, void *ctx)
+{
+	static const char *const lists[] = {"icons", "screenshots"};
+	struct reader r = {.p = text, .end = text + len};
+	skip_space(&r);
+	struct jvalue *root = read_value(&r, 0);
+	if (!root)
+		return r.nomem ? -1 : 1;
+
+	struct walk w = {.fn = fn, .ctx = ctx};
+	int rc = 0;
+	for (size_t l = 0; rc == 0 && l < sizeof lists / sizeof lists[0]; l++) {
+		const struct jvalue *items = root->type == J_OBJECT ? member(root, lists[l]) : NULL;
+		for (size_t i = 0; rc == 0 && items && items->type == J_ARRAY && i < items->count; i++) {
+			if (items->items[i]->type == J_OBJECT)
+				rc = report_string(&w, member(items->items[i], "src"));
+		}
+	}
+	jfree(root);
+	return rc;
+}

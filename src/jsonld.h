@@ -18,4 +18,11 @@ typedef int (*jsonld_fn)(void *ctx, const char *url);
  */
 int jsonld_scan(const char *text, size_t len, jsonld_fn fn, void *ctx);
 
+/*
+ * Parses len bytes of a web app manifest (W3C Web Application Manifest) and
+ * reports the src of every entry of its icons and screenshots arrays, as
+ * written. Returns like jsonld_scan().
+ */
+int jsonld_scan_manifest(const char *text, size_t len, jsonld_fn fn, void *ctx);
+
 #endif

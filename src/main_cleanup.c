@@ -12,7 +12,10 @@
  *     (store_prune). Aggregate statistics are kept.
  *  3. logs one info line with the counts.
  *
- * Output: nothing on stdout except --help. Every record, the summary
+ * With --check it only runs setup_check (src/setupcheck.h) and prints its
+ * report on stdout.
+ *
+ * Output: nothing on stdout except --help and --check. Every record, the summary
  * included, is appended to DATA_DIR/cleanup.log (moved to cleanup.log.1 when
  * it passes 1 MiB). Errors also go to stderr, and info lines only with
  * --verbose, so cron mails the owner only when something failed.
@@ -37,6 +40,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "setupcheck.h"
 #include "store.h"
 #include "token.h"
 
@@ -47,6 +51,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 struct options {
 	bool dry_run;
 	bool verbose;
+	bool check;                 /* --check: verify the installation, delete nothing */
 	const char *config_path;    /* NULL: IMAGEGATHER_CONFIG or the default places */
 };
 
@@ -61,12 +66,15 @@ struct export_counts {
 static void print_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: imagegather-cleanup [--dry-run] [--verbose] [--config FILE]\n"
+		"Usage: imagegather-cleanup [--dry-run] [--verbose] [--check] [--config FILE]\n"
 		"Deletes export archives older than retention_hours and expired\n"
 		"per-IP rate-limit records. Meant to run from cron.\n"
 		"\n"
 		"  --dry-run      change nothing; with --verbose, report what would be deleted\n"
 		"  --verbose      log a summary line to stderr (errors are always logged)\n"
+		"  --check        verify the installation (configuration, data folder,\n"
+		"                 store, secret, CA bundle, check_url), print what to fix,\n"
+		"                 delete nothing; exit status 1 when a problem was found\n"
 		"  --config FILE  read this configuration file instead of the one named by\n"
 		"                 IMAGEGATHER_CONFIG or found next to the program\n"
 		"  --help         show this text\n"
@@ -80,19 +88,23 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	static const struct option long_options[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "check", no_argument, NULL, 'k' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "nvc:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nvkc:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			opts->dry_run = true;
 			break;
 		case 'v':
 			opts->verbose = true;
+			break;
+		case 'k':
+			opts->check = true;
 			break;
 		case 'c':
 			opts->config_path = optarg;
@@ -290,10 +302,12 @@ static FILE *open_run_log(const char *data_dir)
 int main(int argc, char **argv)
 {
 	log_init("imagegather-cleanup");
-	struct options opts = { false, false, NULL };
+	struct options opts = { false, false, false, NULL };
 	int status = parse_options(argc, argv, &opts);
 	if (status >= 0)
 		return status;
+	if (opts.check)
+		return setup_check(opts.config_path, stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 
 	if (!opts.verbose)
 		log_set_stderr_level(LOG_WARN);

@@ -14,7 +14,10 @@
 
 #include "buf.h"
 #include "cgi.h"
+#include "deadline.h"
 #include "download.h"
+#include "exportcap.h"
+#include "htmlview.h"
 #include "json.h"
 #include "log.h"
 #include "program.h"
@@ -35,11 +38,13 @@ struct export {
 	char *const *urls;
 	struct zip_writer *zip;
 	struct zipname_set names;
+	const char *part_name;        /* base name of the archive's file in exports/ */
 	size_t ok;
 	size_t failed;
 	unsigned long long bytes;     /* image bytes in the archive */
 	bool client_gone;
 	bool write_failed;
+	bool html;                    /* format=html: a page for browsers without JavaScript */
 	char write_error[256];
 };
 
@@ -59,6 +64,12 @@ static void send_image_event(struct export *x, size_t index, const char *name,
 {
 	struct buf line;
 	buf_init(&line, 16 * 1024);
+	if (x->html) {
+		if (htmlview_export_image(&line, x->urls[index], name, bytes, error) == 0)
+			send_line(x, &line);
+		buf_free(&line);
+		return;
+	}
 	int rc = buf_printf(&line, "{\"event\":\"image\",\"index\":%zu,\"url\":", index);
 	rc |= json_string(&line, x->urls[index]);
 	rc |= buf_printf(&line, ",\"status\":\"%s\",\"name\":", error ? "failed" : "ok");
@@ -84,6 +95,10 @@ static const char *add_image(struct export *x, size_t index, struct fetch_result
 		snprintf(why, sizeof why, "The archive would pass its limit of %llu bytes.", limit);
 		return why;
 	}
+	const char *refused = export_caps_admit(x->program, x->part_name, x->bytes, r->body.len,
+						why, sizeof why);
+	if (refused)
+		return refused;
 	*name = zipname_make(&x->names, x->urls[index], type->extension);
 	if (!*name)
 		return "The server ran out of memory.";
@@ -117,6 +132,13 @@ static void send_done(struct export *x, const char *token, long long size)
 {
 	struct buf line;
 	buf_init(&line, 1024);
+	if (x->html) {
+		if (htmlview_export_done(&line, token, cgi_param(&x->program->request, "name"), x->ok,
+					 x->failed, size, x->program->config.retention_hours) == 0)
+			send_line(x, &line);
+		buf_free(&line);
+		return;
+	}
 	int rc = buf_append_str(&line, "{\"event\":\"done\",\"token\":");
 	rc |= json_string(&line, token);
 	rc |= buf_printf(&line, ",\"count\":%zu,\"failed\":%zu,\"bytes\":%lld}",
@@ -130,6 +152,12 @@ static void send_stream_error(struct export *x, const char *message)
 {
 	struct buf line;
 	buf_init(&line, 1024);
+	if (x->html) {
+		if (htmlview_export_error(&line, message) == 0)
+			send_line(x, &line);
+		buf_free(&line);
+		return;
+	}
 	int rc = buf_append_str(&line, "{\"event\":\"error\",\"error\":");
 	rc |= json_string(&line, message);
 	rc |= buf_append_char(&line, '}');
@@ -138,27 +166,24 @@ static void send_stream_error(struct export *x, const char *message)
 	buf_free(&line);
 }
 
-/* Creates DATA_DIR/exports and the part file. Returns the open file or NULL. */
-static FILE *open_part(const struct config *c, const char *token, char *part, size_t size)
+static void send_ndjson_headers(void)
 {
-	char dir[PATH_MAX + 16];
-	snprintf(dir, sizeof dir, "%s/exports", c->data_dir);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		log_error("cannot create %s: %s", dir, strerror(errno));
-		return NULL;
-	}
-	snprintf(part, size, "%s/%s.zip.part", dir, token);
-	int fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_error("cannot create %s: %s", part, strerror(errno));
-		return NULL;
-	}
-	FILE *f = fdopen(fd, "wb");
-	if (!f) {
-		log_error("cannot open a stream on %s: %s", part, strerror(errno));
-		close(fd);
-	}
-	return f;
+	cgi_begin(200, "application/x-ndjson; charset=utf-8");
+	printf("Cache-Control: no-store\r\n");
+	printf("X-Accel-Buffering: no\r\n");
+	cgi_end_headers();
+	fflush(stdout);
+}
+
+/* Sends the headers and the top of the HTML export page. */
+static void send_html_begin(struct export *x, size_t count)
+{
+	struct buf top;
+	buf_init(&top, 16 * 1024);
+	htmlview_export_headers();
+	if (htmlview_export_begin(&top, count) == 0)
+		send_line(x, &top);
+	buf_free(&top);
 }
 
 /* Writes the archive and finishes it. Returns the archive's size, or -1. */
@@ -192,11 +217,13 @@ static int export_images(struct program *p, char **urls, size_t count, struct ht
 	char token[TOKEN_LENGTH + 1], part[EXPORT_PATH_SIZE], final[EXPORT_PATH_SIZE];
 	if (token_new(token) != 0)
 		return http_error_set(e, 500, "internal_error", "The server has no source of randomness.");
-	FILE *f = open_part(&p->config, token, part, sizeof part);
+	FILE *f = export_open_part(p->config.data_dir, token, part, sizeof part);
 	if (!f)
 		return http_error_set(e, 500, "internal_error", "The server could not create the archive.");
-	struct export x = { .program = p, .urls = urls };
+	deadline_remove_on_expiry(part);
+	struct export x = { .program = p, .urls = urls, .html = htmlview_requested(&p->request) };
 	zipname_set_init(&x.names);
+	x.part_name = strrchr(part, '/') + 1;
 	x.zip = zip_writer_new(f);
 	if (!x.zip) {
 		fclose(f);
@@ -205,11 +232,10 @@ static int export_images(struct program *p, char **urls, size_t count, struct ht
 		return http_error_set(e, 500, "internal_error", "The server ran out of memory.");
 	}
 
-	cgi_begin(200, "application/x-ndjson; charset=utf-8");
-	printf("Cache-Control: no-store\r\n");
-	printf("X-Accel-Buffering: no\r\n");
-	cgi_end_headers();
-	fflush(stdout);
+	if (x.html)
+		send_html_begin(&x, count);
+	else
+		send_ndjson_headers();
 
 	long long size = build_archive(&x, f, count);
 	zip_writer_free(x.zip);
@@ -224,6 +250,7 @@ static int export_images(struct program *p, char **urls, size_t count, struct ht
 	}
 	if (size < 0)
 		unlink(part);
+	deadline_remove_on_expiry(NULL);
 	if (x.client_gone)
 		log_info("client left during an export of %zu images", count);
 	else if (x.write_failed)
@@ -256,6 +283,14 @@ static int download(struct program *p, const char *token, struct http_error *e)
 	char path[EXPORT_PATH_SIZE], filename[128];
 	snprintf(path, sizeof path, "%s/exports/%s.zip", p->config.data_dir, token);
 	safe_filename(cgi_param(&p->request, "name"), filename, sizeof filename);
+	/*
+	 * A slow visitor may need long for a large archive: allow a transfer
+	 * rate as low as 64 KiB/s. A stalled client is cut off by Apache's
+	 * Timeout, after which writes fail.
+	 */
+	long seconds = p->config.request_timeout_seconds + p->config.max_export_bytes / 65536;
+	if (program_extend_deadline(p, seconds < 86400 ? seconds : 86400, e) != 0)
+		return -1;
 	if (download_send(path, filename, e) != 0)
 		return -1;
 	program_count(p, STORE_EVENT_DOWNLOAD, NULL);
@@ -278,7 +313,12 @@ static int run(struct program *p, struct http_error *e)
 	if (count == 0)
 		rc = http_error_set(e, 400, "invalid_url", "Select at least one image to export.");
 	if (rc == 0)
+		rc = export_caps_check_start(p, e);
+	if (rc == 0)
 		rc = program_rate_limit(p, STORE_EVENT_EXPORT, p->config.limit_export_per_hour, NULL, e);
+	if (rc == 0)
+		rc = program_extend_deadline(p, p->config.export_timeout_seconds +
+					     p->config.request_timeout_seconds, e);
 	if (rc == 0 && fetch_global_init() != 0)
 		rc = http_error_set(e, 500, "internal_error", "The server could not start fetching.");
 	if (rc == 0) {
@@ -296,7 +336,9 @@ int main(void)
 	int rc = program_start(&p, "export.cgi", CPU_SECONDS, MAX_REQUEST_BODY, &e);
 	if (rc == 0)
 		rc = run(&p, &e);
-	if (rc != 0)
+	if (rc != 0 && htmlview_requested(&p.request))
+		htmlview_send_error(&e);
+	else if (rc != 0)
 		cgi_send_error(&e);
 	program_finish(&p);
 	return 0;

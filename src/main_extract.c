@@ -5,11 +5,14 @@
 
 #include "buf.h"
 #include "cgi.h"
+#include "charset.h"
 #include "discover.h"
+#include "htmlview.h"
 #include "json.h"
 #include "log.h"
 #include "program.h"
 #include "store.h"
+#include "subresource.h"
 
 enum { MAX_REQUEST_BODY = 16 * 1024, CPU_SECONDS = 30 };
 
@@ -46,12 +49,22 @@ static int write_image(struct buf *out, const struct image *img, bool first)
 	rc |= buf_append_char(out, ',');
 	rc |= json_key(out, "descriptor");
 	rc |= json_string(out, img->descriptor);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "group");
+	rc |= buf_printf(out, "%zu", img->group);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "best");
+	rc |= buf_append_str(out, img->best ? "true" : "false");
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "thumbnail");
+	rc |= json_string(out, img->thumbnail);
 	rc |= buf_append_char(out, '}');
 	return rc ? -1 : 0;
 }
 
 static int write_result(struct buf *out, const char *url, const char *final_url,
-			const struct page_meta *meta, const struct image_list *list)
+			const char *encoding, const struct page_meta *meta,
+			const struct image_list *list)
 {
 	int rc = 0;
 	rc |= buf_append_str(out, "{\"page\":{");
@@ -63,6 +76,9 @@ static int write_result(struct buf *out, const char *url, const char *final_url,
 	rc |= buf_append_char(out, ',');
 	rc |= json_key(out, "title");
 	rc |= json_string(out, meta->title);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "encoding");
+	rc |= json_string(out, encoding);
 	rc |= buf_append_str(out, "},\"images\":[");
 	for (size_t i = 0; i < list->count && rc == 0; i++)
 		rc |= write_image(out, &list->items[i], i == 0);
@@ -81,6 +97,50 @@ static void send_json(const struct buf *body)
 	fflush(stdout);
 }
 
+/*
+ * Decodes the page body to UTF-8 in *text as a browser would (charset.h)
+ * and sets *encoding. Returns 0, or -1 with e.
+ */
+static int decode_page(const struct fetch_result *page, struct buf *text,
+		       const char **encoding, struct http_error *e)
+{
+	const char *body = page->body.data ? page->body.data : "";
+	size_t bom_len;
+	char why[512];
+	*encoding = charset_detect(body, page->body.len, page->content_type, &bom_len);
+	/* charset_to_utf8 writes at most 3 bytes per input byte plus one U+FFFD. */
+	buf_init(text, page->body.len * 3 + 4);
+	if (charset_to_utf8(body + bom_len, page->body.len - bom_len, *encoding, text,
+			    why, sizeof why) != 0) {
+		log_warn("cannot decode a %zu-byte page as %s: %s", page->body.len, *encoding, why);
+		return http_error_set(e, 502, "fetch_failed", "The page could not be decoded: %s", why);
+	}
+	return 0;
+}
+
+/*
+ * Adds the images of the page's style sheets and manifest, then the likely
+ * originals, groups and best marks. Returns 0, or -1 with a sentence in why.
+ */
+static int add_linked_images(struct program *p, struct page_meta *meta, const char *encoding,
+			     struct image_list *list, char *why, size_t whylen)
+{
+	if (meta->stylesheet_count > 0 || meta->manifest_url) {
+		struct fetch_options opts;
+		program_fetch_options(p, SUBRESOURCE_MAX_BYTES, p->config.fetch_timeout_seconds,
+				      "text/css,*/*;q=0.1", &opts);
+		if (subresources_discover(meta, encoding, &opts, list) != 0) {
+			snprintf(why, whylen, "Out of memory reading its style sheets");
+			return -1;
+		}
+	}
+	if (discover_finish(list) != 0) {
+		snprintf(why, whylen, "Out of memory grouping %zu images", list->count);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parses the fetched page and sends the result. Returns 0 or -1 with e. */
 static int extract_page(struct program *p, const char *url, struct fetch_result *page,
 			struct http_error *e)
@@ -93,17 +153,31 @@ static int extract_page(struct program *p, const char *url, struct fetch_result 
 	const char *final_url = page->final_url ? page->final_url : url;
 	struct image_list list;
 	struct page_meta meta = { 0 };
+	struct buf text;
+	const char *encoding;
+	if (decode_page(page, &text, &encoding, e) != 0) {
+		buf_free(&text);
+		return -1;
+	}
 	image_list_init(&list, (size_t)p->config.max_candidates);
 	char why[512];
-	int rc = discover_images(page->body.data ? page->body.data : "", page->body.len,
-				 final_url, &list, &meta, why, sizeof why);
-	if (rc != 0) {
+	int rc = discover_images_encoded(buf_cstr(&text), text.len, final_url, encoding,
+					 &list, &meta, why, sizeof why);
+	buf_free(&text);
+	if (rc == 0)
+		rc = add_linked_images(p, &meta, encoding, &list, why, sizeof why);
+	if (rc == DISCOVER_TOO_LARGE) {
+		log_warn("rejected %s: %s", final_url, why);
+		rc = http_error_set(e, 413, "too_large", "The page is too large to read: %s", why);
+	} else if (rc != 0) {
 		log_warn("cannot parse %s: %s", final_url, why);
 		http_error_set(e, 502, "fetch_failed", "The page could not be read: %s.", why);
+	} else if (htmlview_requested(&p->request)) {
+		rc = htmlview_send_results(url, final_url, &meta, &list, e);
 	} else {
 		struct buf out;
 		buf_init(&out, 64 * 1024 * 1024);
-		if (write_result(&out, url, final_url, &meta, &list) != 0) {
+		if (write_result(&out, url, final_url, encoding, &meta, &list) != 0) {
 			log_error("cannot format %zu candidates of %s", list.count, final_url);
 			rc = http_error_set(e, 500, "internal_error", "The result could not be formatted.");
 		} else {
@@ -156,7 +230,9 @@ int main(void)
 	int rc = program_start(&p, "extract.cgi", CPU_SECONDS, MAX_REQUEST_BODY, &e);
 	if (rc == 0)
 		rc = run(&p, &e);
-	if (rc != 0)
+	if (rc != 0 && htmlview_requested(&p.request))
+		htmlview_send_error(&e);
+	else if (rc != 0)
 		cgi_send_error(&e);
 	program_finish(&p);
 	return 0;

@@ -11,7 +11,7 @@
 
 enum { MAX_REQUEST_BODY = 16 * 1024, CPU_SECONDS = 30 };
 
-/* A week: the bytes behind an image address rarely change, and the browser asks once. */
+/* A week: the bytes behind an image address rarely change, so the browser requests each preview once. */
 #define PREVIEW_MAX_AGE 604800
 
 static void send_image(const struct image_type *type, const struct fetch_result *r)

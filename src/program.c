@@ -1,16 +1,20 @@
 /* What every CGI program does first and last. */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "program.h"
+#include "sandbox.h"
 #include "store.h"
 
-/* Address space cap; sanitizer builds reserve far more and skip it. */
-#define ADDRESS_SPACE_BYTES (1024L * 1024 * 1024)
+/* Seconds a client is asked to wait after the store stayed locked. */
+#define BUSY_RETRY_SECONDS 30
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -20,25 +24,77 @@
 #endif
 #endif
 
-static void set_limits(long cpu_seconds)
-{
-	struct rlimit cpu = { (rlim_t)cpu_seconds, (rlim_t)cpu_seconds + 5 };
-	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
-		log_warn("cannot set RLIMIT_CPU to %ld seconds", cpu_seconds);
-#ifndef SANITIZED
-	struct rlimit as = { ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES };
-	if (setrlimit(RLIMIT_AS, &as) != 0)
-		log_warn("cannot set RLIMIT_AS to %ld bytes", ADDRESS_SPACE_BYTES);
+#ifdef SANITIZED
+#define SANDBOX_ALLOW_DEBUGGING true
+#else
+#define SANDBOX_ALLOW_DEBUGGING false
 #endif
+
+/*
+ * Sets RLIMIT_CPU (SIGXCPU at the soft limit, SIGKILL 5 seconds later),
+ * RLIMIT_AS (sanitizer builds reserve terabytes of shadow memory and skip
+ * it) and RLIMIT_CORE 0, since a core file would hold request data.
+ * Returns 0, or -1 with e set.
+ */
+static int set_limits(const struct config *c, long cpu_seconds, struct http_error *e)
+{
+	if (c->max_cpu_seconds > 0)
+		cpu_seconds = c->max_cpu_seconds;
+	struct rlimit cpu = { (rlim_t)cpu_seconds, (rlim_t)cpu_seconds + 5 };
+	struct rlimit core = { 0, 0 };
+	const char *failed = NULL;
+	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
+		failed = "RLIMIT_CPU";
+	else if (setrlimit(RLIMIT_CORE, &core) != 0)
+		failed = "RLIMIT_CORE";
+#ifndef SANITIZED
+	struct rlimit as = { (rlim_t)c->max_memory_bytes, (rlim_t)c->max_memory_bytes };
+	if (!failed && setrlimit(RLIMIT_AS, &as) != 0)
+		failed = "RLIMIT_AS";
+#endif
+	if (!failed)
+		return 0;
+	/* A hard limit below the wanted value is the usual cause; raising it needs root. */
+	log_error("cannot set %s (max_cpu_seconds %ld, max_memory_bytes %ld): %s", failed,
+		  cpu_seconds, c->max_memory_bytes, strerror(errno));
+	return http_error_set(e, 500, "server_misconfigured",
+			      "The server cannot set its process limits (%s); the site owner "
+			      "should lower max_cpu_seconds or max_memory_bytes.", failed);
+}
+
+static int install_sandbox(struct program *p, struct http_error *e)
+{
+	if (!p->config.sandbox)
+		return 0;
+	char why[256];
+	if (sandbox_install(SANDBOX_ALLOW_DEBUGGING, why, sizeof why) == 0)
+		return 0;
+	log_error("cannot install the seccomp filter: %s", why);
+	return http_error_set(e, 500, "server_misconfigured",
+			      "The server cannot install its system call filter (%s). On a kernel "
+			      "without seccomp, the site owner may set \"sandbox = off\" in the "
+			      "configuration, knowing that this removes a defence.", why);
+}
+
+/* Finds the client address; the raw REMOTE_ADDR is never logged. */
+static int find_client(struct program *p, struct http_error *e)
+{
+	char why[256];
+	if (client_address(p->request.remote_addr, getenv("HTTP_X_FORWARDED_FOR"),
+			   p->config.trusted_proxies, p->client_addr, why, sizeof why) == 0)
+		return 0;
+	log_error("%s: %s", p->config.path, why);
+	return http_error_set(e, 500, "server_misconfigured",
+			      "The server could not determine the client address: %s.", why);
 }
 
 int program_start(struct program *p, const char *name, long cpu_seconds,
 		  size_t max_body, struct http_error *e)
 {
 	memset(p, 0, sizeof *p);
+	p->name = name;
 	log_init(name);
 	signal(SIGPIPE, SIG_IGN);
-	set_limits(cpu_seconds);
 	/*
 	 * libcurl converts international host names with libidn2, which reads
 	 * them in the locale's encoding; suEXEC clears LANG, so pick UTF-8 here.
@@ -53,13 +109,44 @@ int program_start(struct program *p, const char *name, long cpu_seconds,
 				      "ImageGather is not configured on this server: %s. "
 				      "The site owner should create it (see the install guide).", why);
 	}
-	if (addr_policy_init(&p->policy, p->config.allow_networks, why, sizeof why) != 0) {
+	if (addr_policy_init(&p->policy, p->config.allow_networks, p->config.allow_ports,
+			     why, sizeof why) != 0) {
 		log_error("%s: %s", p->config.path, why);
 		return http_error_set(e, 500, "server_misconfigured",
 				      "The server's configuration is invalid: %s.", why);
 	}
 	p->policy_ready = true;
-	return cgi_request_read(&p->request, max_body, e);
+	if (addr_policy_deny_own(&p->policy, getenv("SERVER_ADDR"), why, sizeof why) != 0 ||
+	    fetch_resolve_check(p->config.resolve_overrides, why, sizeof why) != 0) {
+		log_error("%s: %s", p->config.path, why);
+		return http_error_set(e, 500, "server_misconfigured",
+				      "The server cannot set up its address checks: %s.", why);
+	}
+	if (set_limits(&p->config, cpu_seconds, e) != 0 ||
+	    program_extend_deadline(p, p->config.request_timeout_seconds, e) != 0)
+		return -1;
+	if (cgi_request_read(&p->request, max_body, e) != 0)
+		return -1;
+	if (find_client(p, e) != 0)
+		return -1;
+	return install_sandbox(p, e);
+}
+
+int program_extend_deadline(struct program *p, long seconds, struct http_error *e)
+{
+	char why[256];
+	if (deadline_arm(p->name, seconds, why, sizeof why) == 0)
+		return 0;
+	log_error("cannot arm the deadline: %s", why);
+	return http_error_set(e, 500, "internal_error", "The server could not set its time limit.");
+}
+
+int program_busy_error(struct http_error *e)
+{
+	http_error_set(e, 503, "busy", "The server is busy; try again in %d seconds.",
+		       BUSY_RETRY_SECONDS);
+	e->retry_after = BUSY_RETRY_SECONDS;
+	return -1;
 }
 
 void program_finish(struct program *p)
@@ -75,8 +162,12 @@ int program_rate_limit(struct program *p, const char *event, long limit,
 {
 	char why[512];
 	long retry_after = 0;
-	int rc = store_hit(p->config.data_dir, p->request.remote_addr, event, limit, label,
+	int rc = store_hit(p->config.data_dir, p->client_addr, event, limit, label,
 			   &retry_after, why, sizeof why);
+	if (rc == STORE_BUSY) {
+		log_error("rate limit store in %s is busy: %s", p->config.data_dir, why);
+		return program_busy_error(e);
+	}
 	if (rc < 0) {
 		log_error("rate limit store in %s failed: %s", p->config.data_dir, why);
 		return http_error_set(e, 500, "internal_error",
@@ -110,6 +201,9 @@ void program_fetch_options(const struct program *p, size_t max_bytes, long timeo
 	opts->timeout_ms = timeout_seconds * 1000;
 	opts->max_redirects = p->config.max_redirects;
 	opts->accept = accept;
+	opts->stall_seconds = p->config.stall_timeout_seconds;
+	opts->max_header_bytes = (size_t)p->config.max_header_bytes;
+	opts->resolve_overrides = p->config.resolve_overrides;
 }
 
 int program_fetch_error(const struct fetch_result *r, struct http_error *e)

@@ -7,6 +7,7 @@
 
 #include "addrpolicy.h"
 #include "cgi.h"
+#include "clientaddr.h"
 #include "config.h"
 #include "fetch.h"
 
@@ -15,18 +16,33 @@ struct program {
 	struct addr_policy policy;
 	struct cgi_request request;
 	bool policy_ready;
+	const char *name;                       /* the program, for log records */
+	char client_addr[CLIENT_ADDR_SIZE];     /* see client_address(); never logged */
 };
 
 /*
- * Sets up logging, process limits (CPU seconds, address space) and SIGPIPE,
- * loads the configuration and reads the request. Returns 0, or -1 with e
- * set (500 when the installation is broken, 4xx for a bad request).
+ * Sets up logging and SIGPIPE, loads the configuration, sets the process
+ * limits (RLIMIT_CPU: max_cpu_seconds, or cpu_seconds when that is 0;
+ * RLIMIT_AS: max_memory_bytes; no core files) and the wall-clock deadline
+ * (request_timeout_seconds, see deadline.h), reads the request, finds the
+ * client address (trusted_proxies) and installs the seccomp filter unless
+ * "sandbox = off". Returns 0, or -1 with e set (500 when the installation
+ * is broken or the filter cannot be installed, 4xx for a bad request).
  */
 int program_start(struct program *p, const char *name, long cpu_seconds,
 		  size_t max_body, struct http_error *e);
 void program_finish(struct program *p);
 
-/* Counts a request against the client's hourly limit. Returns 0, or -1 with e (429 or 500). */
+/*
+ * Moves the deadline to seconds from now (exports add their own time).
+ * Returns 0, or -1 with e set to 500.
+ */
+int program_extend_deadline(struct program *p, long seconds, struct http_error *e);
+
+/* Sets e to 503 "busy" with a Retry-After, for a store that stayed locked. Returns -1. */
+int program_busy_error(struct http_error *e);
+
+/* Counts a request against the client's hourly limit. Returns 0, or -1 with e (429, 500 or 503). */
 int program_rate_limit(struct program *p, const char *event, long limit,
 		       const char *label, struct http_error *e);
 /* Adds one to an aggregate counter; failures are logged only. */

@@ -164,7 +164,8 @@ static long elapsed_ms(const struct timespec *start)
 /*
  * Opens the lock file and takes an exclusive flock on it, polling for at
  * most LOCK_WAIT_MS. Polling, not a blocking flock, bounds the wait without
- * a signal handler. Returns the descriptor, which the caller closes, or -1.
+ * a signal handler. Returns the descriptor, which the caller closes, -1,
+ * or STORE_BUSY when another process kept the lock past LOCK_WAIT_MS.
  */
 static int lock_store(const char *data_dir, char *err, size_t errlen)
 {
@@ -180,6 +181,7 @@ static int lock_store(const char *data_dir, char *err, size_t errlen)
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long pause = LOCK_POLL_MS;
+	int rc = -1;
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
@@ -190,6 +192,7 @@ static int lock_store(const char *data_dir, char *err, size_t errlen)
 		if (elapsed_ms(&start) >= LOCK_WAIT_MS) {
 			set_err(err, errlen, "timed out after %d ms waiting for the lock on %s; "
 				"another process holds it", LOCK_WAIT_MS, path);
+			rc = STORE_BUSY;
 			break;
 		}
 		sleep_ms(pause);
@@ -197,7 +200,7 @@ static int lock_store(const char *data_dir, char *err, size_t errlen)
 			pause++;
 	}
 	close(fd);
-	return -1;
+	return rc;
 }
 
 /* Reads exactly SECRET_LEN bytes from path. Returns 0, 1 when missing, or -1. */
@@ -437,9 +440,11 @@ static int close_db(struct session *s, char *err, size_t errlen)
 
 /*
  * Runs op on the database under the lock, and closes the database before
- * releasing the lock. With repair (writers that serve requests), a damaged
- * database is moved aside and replaced, whether GDBM reports the damage at
- * open or while op runs; op then runs once more on the new database.
+ * releasing the lock. With repair (writers that serve requests), damage
+ * that GDBM reports while op runs is first repaired in place with
+ * gdbm_recover, which keeps every record it can read; when that fails, or
+ * when the damage shows at open, the database is moved aside and replaced.
+ * op then runs once more.
  */
 static int with_store(const char *data_dir, enum open_mode mode, bool repair,
 		      session_op op, void *ctx, char *err, size_t errlen)
@@ -447,11 +452,22 @@ static int with_store(const char *data_dir, enum open_mode mode, bool repair,
 	struct session s = { data_dir, -1, NULL };
 	s.lock_fd = lock_store(data_dir, err, errlen);
 	if (s.lock_fd < 0)
-		return -1;
+		return s.lock_fd == STORE_BUSY ? STORE_BUSY : -1;
 
 	int rc = open_db(&s, mode, repair, err, errlen);
 	if (rc == 0)
 		rc = op(&s, ctx, err, errlen);
+	if (rc != 0 && repair && s.db && gdbm_needs_recovery(s.db)) {
+		char reason[256];
+		snprintf(reason, sizeof reason, "%s", gdbm_db_strerror(s.db));
+		gdbm_recovery stats;
+		memset(&stats, 0, sizeof stats);
+		if (gdbm_recover(s.db, &stats, 0) == 0) {
+			log_error("database in %s was damaged (%s); gdbm_recover kept it, "
+				  "losing %zu of its records", data_dir, reason, stats.failed_keys);
+			rc = op(&s, ctx, err, errlen);
+		}
+	}
 	if (rc != 0 && repair && s.db && gdbm_needs_recovery(s.db)) {
 		char reason[256], path[PATH_MAX];
 		snprintf(reason, sizeof reason, "%s", gdbm_db_strerror(s.db));
@@ -654,7 +670,8 @@ int store_hit(const char *data_dir, const char *ip, const char *event,
 	if (check_event_label(event, page_label, err, errlen) != 0)
 		return -1;
 	if (!ip || !is_valid_ip(ip)) {
-		set_err(err, errlen, "invalid client address \"%.80s\"", ip ? ip : "(null)");
+		/* The value is left out of the message, which is logged: it may be an address. */
+		set_err(err, errlen, "invalid client address of %zu bytes", ip ? strlen(ip) : 0);
 		return -1;
 	}
 	if (limit < 0) {
@@ -663,12 +680,83 @@ int store_hit(const char *data_dir, const char *ip, const char *event,
 	}
 
 	struct hit_request h = { ip, event, limit, page_label, time(NULL), 0, false };
-	if (with_store(data_dir, OPEN_CREATE, true, hit_op, &h, err, errlen) != 0)
-		return -1;
+	int rc = with_store(data_dir, OPEN_CREATE, true, hit_op, &h, err, errlen);
+	if (rc != 0)
+		return rc == STORE_BUSY ? STORE_BUSY : -1;
 	if (!h.over_limit)
 		return 0;
 	if (retry_after)
 		*retry_after = h.retry_after;
+	return 1;
+}
+
+struct reserve_request {
+	const char *ip;
+	const char *event;
+	long long amount;
+	long long limit;
+	time_t now;
+	long long used;
+	long retry_after;
+	bool over_limit;
+};
+
+static int reserve_op(struct session *s, void *ctx, char *err, size_t errlen)
+{
+	struct reserve_request *r = ctx;
+	unsigned char secret[SECRET_LEN];
+	char key[128];
+	int rc = load_secret(s->data_dir, secret, err, errlen);
+	if (rc == 0)
+		rc = ip_key(key, sizeof key, secret, r->now, r->event, r->ip, err, errlen);
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc != 0)
+		return -1;
+
+	long count;
+	if (fetch_count(s->db, key, true, &count, err, errlen) != 0)
+		return -1;
+	long long hour_end = ((long long)r->now / 3600 + 1) * 3600;
+	r->used = count;
+	if ((long long)count + r->amount > r->limit || (r->amount == 0 && count >= r->limit)) {
+		long left = (long)(hour_end - r->now);
+		r->retry_after = left > 0 ? left : 1;
+		r->over_limit = true;
+		return 0;
+	}
+	if (r->amount == 0)
+		return 0;
+	r->used = count + r->amount;
+	char value[RECORD_MAX_LEN];
+	snprintf(value, sizeof value, "%lld %lld", r->used, hour_end);
+	return store_text(s->db, key, value, err, errlen);
+}
+
+int store_reserve(const char *data_dir, const char *ip, const char *event,
+		  long long amount, long long limit, long long *used, long *retry_after,
+		  char *err, size_t errlen)
+{
+	if (check_event_label(event, NULL, err, errlen) != 0)
+		return -1;
+	if (!ip || !is_valid_ip(ip)) {
+		/* The value is left out of the message, which is logged: it may be an address. */
+		set_err(err, errlen, "invalid client address of %zu bytes", ip ? strlen(ip) : 0);
+		return -1;
+	}
+	if (amount < 0 || limit <= 0 || limit > LONG_MAX) {
+		set_err(err, errlen, "invalid reservation of %lld against limit %lld", amount, limit);
+		return -1;
+	}
+	struct reserve_request r = { ip, event, amount, limit, time(NULL), 0, 0, false };
+	int rc = with_store(data_dir, OPEN_CREATE, true, reserve_op, &r, err, errlen);
+	if (rc != 0)
+		return rc == STORE_BUSY ? STORE_BUSY : -1;
+	if (used)
+		*used = r.used;
+	if (!r.over_limit)
+		return 0;
+	if (retry_after)
+		*retry_after = r.retry_after;
 	return 1;
 }
 
@@ -715,6 +803,135 @@ int store_get_count(const char *data_dir, time_t day, const char *event,
 	if (with_store(data_dir, OPEN_READ, false, get_count_op, &c, err, errlen) != 0)
 		return -1;
 	*count = c.count;
+	return 0;
+}
+
+/* The days and the growing result of store_read_days. */
+struct days_request {
+	char first[11];
+	char last[11];
+	struct store_day_count *items;
+	size_t len;
+	size_t cap;
+};
+
+static int format_day(char *out, size_t size, time_t when, char *err, size_t errlen)
+{
+	struct tm tm;
+	if (!gmtime_r(&when, &tm) || strftime(out, size, "%Y-%m-%d", &tm) == 0) {
+		set_err(err, errlen, "cannot format the UTC day of time %lld", (long long)when);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Splits key "day:YYYY-MM-DD|EVENT|LABEL" into item's day, event and label.
+ * Returns false for other keys and for parts longer than the store writes.
+ */
+static bool parse_day_key(datum key, struct store_day_count *item)
+{
+	char text[256];
+	if (key.dsize < 4 || (size_t)key.dsize >= sizeof text || memcmp(key.dptr, "day:", 4) != 0)
+		return false;
+	memcpy(text, key.dptr, (size_t)key.dsize);
+	text[key.dsize] = '\0';
+	char *day = text + 4;
+	char *event = strchr(day, '|');
+	if (!event)
+		return false;
+	*event++ = '\0';
+	char *label = strchr(event, '|');
+	if (!label)
+		return false;
+	*label++ = '\0';
+	if (strlen(day) != 10 || strlen(event) == 0 || strlen(event) > NAME_MAX_LEN ||
+	    strlen(label) > NAME_MAX_LEN)
+		return false;
+	memcpy(item->day, day, 11);
+	snprintf(item->event, sizeof item->event, "%s", event);
+	snprintf(item->label, sizeof item->label, "%s", label);
+	return true;
+}
+
+static int append_day_count(struct days_request *r, const struct store_day_count *item)
+{
+	if (r->len == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct store_day_count *items = realloc(r->items, cap * sizeof *items);
+		if (!items)
+			return -1;
+		r->items = items;
+		r->cap = cap;
+	}
+	r->items[r->len++] = *item;
+	return 0;
+}
+
+/* Adds the record under key to r when it is an aggregate counter of r's days. */
+static int read_day_record(GDBM_FILE db, datum key, struct days_request *r,
+			   char *err, size_t errlen)
+{
+	struct store_day_count item;
+	if (!parse_day_key(key, &item))
+		return 0;
+	if (strcmp(item.day, r->first) < 0 || strcmp(item.day, r->last) > 0)
+		return 0;
+	datum v = gdbm_fetch(db, key);
+	if (!v.dptr) {
+		set_err(err, errlen, "reading the counter %s|%s|%s failed: %s",
+			item.day, item.event, item.label, gdbm_db_strerror(db));
+		return -1;
+	}
+	bool valid = parse_record(&v, &item.count, NULL);
+	free(v.dptr);
+	if (!valid)
+		return 0;
+	if (append_day_count(r, &item) != 0) {
+		set_err(err, errlen, "out of memory reading the statistics");
+		return -1;
+	}
+	return 0;
+}
+
+static int read_days_op(struct session *s, void *ctx, char *err, size_t errlen)
+{
+	struct days_request *r = ctx;
+	if (!s->db)
+		return 0;
+	datum key = gdbm_firstkey(s->db);
+	while (key.dptr) {
+		if (read_day_record(s->db, key, r, err, errlen) != 0) {
+			free(key.dptr);
+			return -1;
+		}
+		datum next = gdbm_nextkey(s->db, key);
+		free(key.dptr);
+		key = next;
+	}
+	if (gdbm_last_errno(s->db) != GDBM_ITEM_NOT_FOUND) {
+		set_err(err, errlen, "listing the database failed: %s", gdbm_db_strerror(s->db));
+		return -1;
+	}
+	gdbm_clear_error(s->db);
+	return 0;
+}
+
+int store_read_days(const char *data_dir, time_t since, time_t until,
+		    struct store_day_count **out, size_t *len, char *err, size_t errlen)
+{
+	struct days_request r = { "", "", NULL, 0, 0 };
+	*out = NULL;
+	*len = 0;
+	if (format_day(r.first, sizeof r.first, since, err, errlen) != 0 ||
+	    format_day(r.last, sizeof r.last, until, err, errlen) != 0)
+		return -1;
+	if (with_store(data_dir, OPEN_READ, false, read_days_op, &r, err, errlen) != 0) {
+		free(r.items);
+		return -1;
+	}
+	*out = r.items;
+	*len = r.len;
 	return 0;
 }
 

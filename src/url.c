@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "charset.h"
 #include "url.h"
 
 /*
@@ -658,65 +659,31 @@ char *url_resolve(const char *base, const char *ref)
 	return url_join(base, ref);
 }
 
-/* Tells whether the URL in text carries a user name or a password. */
-static int has_userinfo(const char *url, bool *found)
+char *url_resolve_encoded(const char *base, const char *ref, const char *encoding)
 {
-	CURLU *u = curl_url();
-	if (!u)
-		return -1;
-	int rc = -1;
-	char *part = NULL;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		goto done;
-	CURLUcode user = curl_url_get(u, CURLUPART_USER, &part, 0);
-	curl_free(part);
-	part = NULL;
-	CURLUcode pass = curl_url_get(u, CURLUPART_PASSWORD, &part, 0);
-	curl_free(part);
-	*found = user == CURLUE_OK || pass == CURLUE_OK;
-	rc = 0;
-done:
-	curl_url_cleanup(u);
-	return rc;
-}
+	const char *query = NULL;
+	size_t query_len = 0;
+	if (encoding && strcmp(charset_url_encoding(encoding), "UTF-8") != 0 &&
+	    scheme_of(ref, scheme_length(ref)) != SCHEME_DATA) {
+		size_t before = strcspn(ref, "?#");
+		if (ref[before] == '?') {
+			query = ref + before;
+			query_len = strcspn(query, "#");
+		}
+	}
+	bool non_ascii = false;
+	for (size_t i = 0; i < query_len && !non_ascii; i++)
+		non_ascii = (unsigned char)query[i] >= 0x80;
+	if (!non_ascii)
+		return url_resolve(base, ref);
 
-int url_validate(const char *text, char **out, char *err, size_t errlen)
-{
-	*out = NULL;
-	size_t len = strlen(text);
-	if (len > URL_MAX_LEN) {
-		snprintf(err, errlen, "The URL is %zu bytes long; the limit is %d.",
-			 len, URL_MAX_LEN);
-		return -1;
-	}
-	size_t slen = scheme_length(text + strspn(text, " \t\n\r\f\v"));
-	enum scheme scheme = scheme_of(text + strspn(text, " \t\n\r\f\v"), slen);
-	if (scheme != SCHEME_HTTP && scheme != SCHEME_HTTPS) {
-		snprintf(err, errlen, "The URL must start with http:// or https://.");
-		return -1;
-	}
-
-	char *url = url_join(NULL, text);
-	if (!url) {
-		snprintf(err, errlen, "The URL is not valid (no host, or a malformed host, port or path).");
-		return -1;
-	}
-	if (strlen(url) > URL_MAX_LEN) {
-		snprintf(err, errlen, "The URL is longer than %d bytes once normalized.", URL_MAX_LEN);
-		free(url);
-		return -1;
-	}
-	bool userinfo = false;
-	if (has_userinfo(url, &userinfo) != 0) {
-		snprintf(err, errlen, "The URL could not be checked (out of memory).");
-		free(url);
-		return -1;
-	}
-	if (userinfo) {
-		snprintf(err, errlen, "The URL must not contain a user name or password.");
-		free(url);
-		return -1;
-	}
-	*out = url;
-	return 0;
+	struct buf text;
+	char *result = NULL;
+	buf_init(&text, URL_INPUT_MAX * 3 + 16);
+	if (buf_append(&text, ref, (size_t)(query - ref)) == 0 &&
+	    charset_percent_encode(query, query_len, encoding, &text) == 0 &&
+	    buf_append_str(&text, query + query_len) == 0)
+		result = url_resolve(base, buf_cstr(&text));
+	buf_free(&text);
+	return result;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 /* Longest URL accepted from a request or from a page, in bytes. */
 #define URL_MAX_LEN 2048
 
@@ -16,11 +18,28 @@
 
 /*
  * Checks that text is an absolute http or https URL of at most URL_MAX_LEN
- * bytes with a host and no user name or password. On success returns 0 and
- * stores the normalized URL in *out, which the caller frees. On failure
- * returns -1 and writes a plain sentence naming the fault into err.
+ * bytes that a visitor may ask the server to fetch (src/urlcheck.c): the
+ * scheme written out and followed by exactly "//", a host, and no user name
+ * or password. Stricter than browsers where tricks hide: rejects
+ * backslashes in the host part, percent-encoded hosts, and international
+ * host names not typed in the form IDNA produces (enclosed or full-width
+ * letters, other dots). IPv4 forms such as 0x7f.1 are read as browsers read
+ * them and written as dotted decimal. On success returns 0 and stores the
+ * normalized URL in *out, which the caller frees and which
+ * url_fetch_handle() accepts. On failure returns -1 and writes a plain
+ * sentence naming the fault into err.
  */
 int url_validate(const char *text, char **out, char *err, size_t errlen);
+
+/*
+ * Parses a normalized URL from url_validate() into the libcurl handle that
+ * the fetch hands to libcurl (CURLOPT_CURLU), so that the checks run on the
+ * very parts libcurl connects to: an http or https scheme without guessing,
+ * no user name, password or zone identifier, and a host of letters, digits,
+ * "-", "_" and "." or a bracketed IPv6 address. Returns the handle, which
+ * the caller frees with curl_url_cleanup, or NULL with a sentence in err.
+ */
+CURLU *url_fetch_handle(const char *url, char *err, size_t errlen);
 
 /*
  * Resolves the reference ref (an attribute value, already entity-decoded)
@@ -34,6 +53,15 @@ int url_validate(const char *text, char **out, char *err, size_t errlen);
  * than URL_DATA_MAX_LEN, is rejected with NULL as well.
  */
 char *url_resolve(const char *base, const char *ref);
+
+/*
+ * Resolves ref like url_resolve() for a page decoded from encoding (a name
+ * from charset.h, or NULL for UTF-8). Non-ASCII characters in the query
+ * are percent-encoded in the page's encoding, as browsers do (WHATWG URL,
+ * "query state"); the path and fragment always use UTF-8. The caller frees
+ * the result.
+ */
+char *url_resolve_encoded(const char *base, const char *ref, const char *encoding);
 
 /*
  * Resolves ref against base like url_resolve(), except that an empty ref

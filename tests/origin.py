@@ -3,7 +3,7 @@
 
 Serves the fixture folder and the shared test corpus, plus endpoints that
 misbehave on purpose: redirects, slow, oversized, endless and compressed
-answers. It binds to loopback only.
+responses. It binds to loopback only.
 
   /fixtures/PATH             files under tests/fixtures
   /cases/NAME                files of the shared extraction cases
@@ -19,8 +19,22 @@ answers. It binds to loopback only.
   /gzip-bomb?bytes=N         gzip body that inflates to N bytes
   /typed?file=PATH&type=T    a fixture file with the given Content-Type
   /page?html=TEXT            TEXT as an HTML page
+  /repeat?head=H&piece=P&count=N&tail=T
+                             H, then P repeated N times, then T, as an HTML page
+  /reset?file=PATH&bytes=N   a fixture's headers and first N bytes, then a TCP reset
+  /cut-chunked?file=PATH     a fixture in chunks, closed before the last chunk
+  /lying-length?file=PATH&delta=N
+                             a fixture whose Content-Length is off by N (+ or -)
+  /dribble?bytes=N           an image body sent one byte per second
+  /loop                      redirects to itself forever
+  /turncoat?file=PATH        a fixture image whose second half is HTML
+  /png?bytes=N               a PNG signature padded to N bytes
+  /big-headers?bytes=N       a small page after N bytes of extra response headers
+  /stall?seconds=S           a page's headers and first bytes, then S seconds of silence
 """
 import argparse
+import socket
+import struct
 import gzip
 import io
 import os
@@ -152,6 +166,101 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_page(self, q):
         self.send_body(200, q.get("html", "").encode("utf-8"))
+
+    def route_repeat(self, q):
+        head, piece, tail = (q.get(k, "").encode("utf-8") for k in ("head", "piece", "tail"))
+        self.send_body(200, head + piece * int(q.get("count", "1")) + tail)
+
+    def fixture_bytes(self, q):
+        path = os.path.realpath(os.path.join(FIXTURES, q.get("file", "img/photo.jpg")))
+        if not path.startswith(os.path.realpath(FIXTURES) + os.sep):
+            return b""
+        with open(path, "rb") as f:
+            return f.read()
+
+    def send_head(self, ctype, length=None, chunked=False):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def route_reset(self, q):
+        body = self.fixture_bytes(q)
+        self.send_head("image/jpeg", len(body))
+        self.wfile.write(body[:int(q.get("bytes", str(len(body) // 2)))])
+        self.wfile.flush()
+        # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def route_cut_chunked(self, q):
+        body = self.fixture_bytes(q)
+        self.send_head("image/jpeg", chunked=True)
+        half = len(body) // 2
+        self.wfile.write(b"%x\r\n%s\r\n" % (half, body[:half]))
+        self.wfile.write(b"%x\r\n%s" % (len(body) - half, body[half:half + 10]))
+        self.wfile.flush()
+        self.close_connection = True
+
+    def route_lying_length(self, q):
+        body = self.fixture_bytes(q)
+        self.send_head("image/jpeg", len(body) + int(q.get("delta", "100")))
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def route_dribble(self, q):
+        body = self.fixture_bytes({"file": "img/red.png"})
+        n = int(q.get("bytes", "60"))
+        self.send_head("image/png", n)
+        try:
+            for i in range(n):
+                self.wfile.write(body[i:i + 1] if i < len(body) else b"\0")
+                self.wfile.flush()
+                time.sleep(1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def route_big_headers(self, q):
+        n = int(q.get("bytes", "100000"))
+        line = "x" * 990
+        headers = [("X-Filler-%d" % i, line) for i in range(n // 1000 + 1)]
+        self.send_body(200, b"<html><body>headers</body></html>", headers=headers)
+
+    def route_stall(self, q):
+        body = b"<html><body><img src='/fixtures/img/red.png'>" + b" " * 1000 + b"</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body[:100])
+            self.wfile.flush()
+            time.sleep(float(q.get("seconds", "30")))
+            self.wfile.write(body[100:])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def route_loop(self, q):
+        self.send_body(302, b"", "text/plain", [("Location", "/loop")])
+
+    def route_turncoat(self, q):
+        body = self.fixture_bytes(q)
+        half = body[:len(body) // 2]
+        html = b"<html><script>alert(document.cookie)</script></html>"
+        self.send_body(200, half + html, "image/jpeg")
+
+    def route_png(self, q):
+        n = int(q.get("bytes", "100000"))
+        signature = b"\x89PNG\r\n\x1a\n"
+        self.send_body(200, signature + b"\0" * max(0, n - len(signature)), "image/png")
 
 
 class Server(ThreadingHTTPServer):

@@ -5,7 +5,9 @@
 #      UndefinedBehaviorSanitizer;
 #   2. the integration tests (real Apache, loopback origin, archive tools and
 #      Chromium) against the normal programs and against the sanitizer
-#      builds, inside a private network namespace with only loopback.
+#      builds, inside a private network namespace with only loopback;
+#   3. each libFuzzer harness of tests/fuzz for CHECK_FUZZ_SECONDS (default
+#      60), counted as one check that passes when it finds nothing.
 # Expects "make all asan tests" to have run (make check does that).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,9 +80,39 @@ run_integration() {
 	echo "integration ($label): $p passed, $f failed (log: $out)"
 }
 
-run_integration normal --cgi-dir cgi-bin --cleanup cron/imagegather-cleanup
+# The release archive's tests (test_dist.py, test_suexec.py) run once, with
+# the normal programs; the variable is removed so the sanitizer run skips them.
+dist=${IMAGEGATHER_DIST:-}
+unset IMAGEGATHER_DIST
+if [ -n "$dist" ]; then
+	run_integration normal --cgi-dir cgi-bin --cleanup cron/imagegather-cleanup \
+		--dist "$dist"
+else
+	run_integration normal --cgi-dir cgi-bin --cleanup cron/imagegather-cleanup
+fi
 run_integration sanitizers --cgi-dir build/asan/cgi-bin \
 	--cleanup build/asan/cron/imagegather-cleanup --no-browser
+
+# The fuzz runner prints "fuzz: N passed, N failed" last.
+run_fuzz() {
+	out="$log_dir/fuzz.log"
+	tests/fuzz/run.sh "${CHECK_FUZZ_SECONDS:-60}" > "$out" 2>&1
+	grep -E '^not ok' -A 10 "$out" | head -n 40
+	summary=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	if [ -z "$summary" ]; then
+		echo "not ok - fuzzing ended without a summary:"
+		tail -n 30 "$out"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(echo "$summary" | sed -E 's/fuzz: ([0-9]+) passed.*/\1/')
+	f=$(echo "$summary" | sed -E 's/.* ([0-9]+) failed/\1/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "fuzz: $p passed, $f failed (log: $out)"
+}
+
+run_fuzz
 
 echo "Logs are in $log_dir"
 echo "$passed passed, $failed failed"

@@ -25,8 +25,8 @@ export class ServiceError extends Error {
 	}
 }
 
-/* Reads {"error":{"code","message"}} and the Retry-After header from a failed response. */
-async function readServiceError(response) {
+/** Reads {"error":{"code","message"}} and the Retry-After header from a failed response into a ServiceError. */
+export async function readServiceError(response) {
 	let code = `http_${response.status}`;
 	let message = '';
 	try {
@@ -194,7 +194,7 @@ export async function exportImages(imageUrls, name, onImage, signal) {
 /* Next step to suggest to the visitor, by error code. */
 const NEXT_STEPS = {
 	invalid_url: 'Check the address: it must be a full web address, such as https://example.com/page.',
-	blocked_address: 'ImageGather only fetches public web sites, never private or local network addresses.',
+	blocked_address: 'ImageGather fetches only public web sites, never private or local network addresses. Enter the address of a public page instead.',
 	too_large: 'Try a smaller page, or select fewer images for one export.',
 	not_html: 'Enter the address of the web page that shows the images, not the address of a file.',
 	not_image: 'Deselect that image and try again.',
@@ -206,6 +206,7 @@ const NEXT_STEPS = {
 	nothing_exported: 'See the list of failed images, and select others.',
 	server_misconfigured: 'Tell the owner of this site, because the service cannot work until it is fixed.',
 	internal_error: 'Try again later. If the problem continues, tell the owner of this site.',
+	busy: 'Try again in a minute.',
 };
 
 /* Fallback messages by error code, for errors that come without a message. */
@@ -235,6 +236,23 @@ function describeRetry(seconds) {
 	return `Try again in ${Math.ceil(seconds / 60)} minutes.`;
 }
 
+/*
+ * Sentences for the HTTP status with which the fetched site itself responded,
+ * which extract.cgi reports as fetch_failed with "HTTP status N" in its message.
+ */
+function describeSiteStatus(status) {
+	if (status === 401 || status === 403)
+		return `This site refused the request (HTTP ${status}). Some sites block automatic downloads. `
+			+ 'Open the page in your own browser and save the images from there.';
+	if (status === 404 || status === 410)
+		return `The site has no page at this address (HTTP ${status}). Check the address for typing mistakes.`;
+	if (status === 429)
+		return 'The site is refusing requests because it received too many (HTTP 429). Try again later.';
+	if (status >= 500)
+		return `The site had an error (HTTP ${status}). Try again later.`;
+	return `The site responded with an error (HTTP ${status}). Check that the address opens in your own browser.`;
+}
+
 /* Adds a full stop unless the sentence already ends with punctuation. */
 function asSentence(text) {
 	const trimmed = text.trim();
@@ -245,11 +263,19 @@ function asSentence(text) {
 export function describeError(error) {
 	if (!(error instanceof ServiceError))
 		return 'Something went wrong in this page. Reload it and try again.';
+	const siteStatus = /\bHTTP(?: status)? (\d{3})\b/.exec(error.message);
+	if (error.code === 'fetch_failed' && siteStatus)
+		return describeSiteStatus(Number(siteStatus[1]));
+	if (error.code === 'rate_limited' && error.message)
+		return asSentence(error.message.charAt(0).toUpperCase() + error.message.slice(1));
+	if (error.code === 'rate_limited')
+		return `${DEFAULT_MESSAGES.rate_limited} ${describeRetry(error.retryAfter)}`;
+	if (error.status === 403 && !error.message)
+		return 'The web server of this site blocked the request before ImageGather could read it (HTTP 403). '
+			+ 'Tell the owner of this site; its firewall rules may need an exception.';
 	const message = error.message || DEFAULT_MESSAGES[error.code]
 		|| `The server answered with an error (HTTP ${error.status}).`;
 	let next = NEXT_STEPS[error.code];
-	if (error.code === 'rate_limited')
-		next = describeRetry(error.retryAfter);
 	if (!next)
 		next = 'Try again later. If the problem continues, tell the owner of this site.';
 	return `${asSentence(message)} ${next}`;

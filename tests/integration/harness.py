@@ -31,7 +31,7 @@ CLEANUP = os.environ.get("IMAGEGATHER_CLEANUP",
 NO_LIMITS = ("limit_extract_per_hour = 0\nlimit_preview_per_hour = 0\n"
              "limit_export_per_hour = 0\n")
 
-# Requests never go through a proxy, whatever the environment says.
+# Requests never go through a proxy, whatever proxy variables the environment sets.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -67,7 +67,7 @@ class Site:
     """An installed copy of ImageGather under its own Apache."""
 
     def __init__(self, config_extra="", allow_networks="127.0.0.0/8 ::1",
-                 cgi_dir=None):
+                 cgi_dir=None, apache_extra=""):
         self.run_dir = tempfile.mkdtemp(prefix="imagegather-site-")
         os.chmod(self.run_dir, 0o755)
         self.port = free_port()
@@ -78,7 +78,8 @@ class Site:
         # limits set them again in config_extra, where later lines win.
         config = NO_LIMITS + config_extra
         env = dict(os.environ, RUN_DIR=self.run_dir, CGI_DIR=cgi_dir or CGI_DIR,
-                   CONFIG_EXTRA=config, ALLOW_NETWORKS=allow_networks)
+                   CONFIG_EXTRA=config, ALLOW_NETWORKS=allow_networks,
+                   APACHE_EXTRA=apache_extra)
         subprocess.run([os.path.join(TOP, "scripts", "serve.sh"), "start",
                         str(self.port)], env=env, check=True,
                        stdout=subprocess.DEVNULL)

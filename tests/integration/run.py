@@ -40,10 +40,16 @@ def run_browser_test(counts):
     if not os.path.exists(script) or os.environ.get("IMAGEGATHER_SKIP_BROWSER"):
         print("browser test skipped: tests/browser/e2e.mjs absent or IMAGEGATHER_SKIP_BROWSER set")
         return
+    # A second site allows one extraction per hour, for the page's rate-limit message.
+    limited = harness.Site(config_extra="limit_extract_per_hour = 1\n")
     env = dict(os.environ, IMAGEGATHER_APP_URL=harness.Context.site.url,
+               IMAGEGATHER_LIMITED_APP_URL=limited.url,
                IMAGEGATHER_FIXTURE_URL=harness.Context.origin_url + "/fixtures/gallery.html")
-    proc = subprocess.run(["node", script], env=env, capture_output=True, text=True,
-                          timeout=600)
+    try:
+        proc = subprocess.run(["node", script], env=env, capture_output=True, text=True,
+                              timeout=600)
+    finally:
+        limited.remove()
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr[-4000:])
     passed = sum(1 for l in proc.stdout.splitlines() if l.startswith("ok - "))
@@ -60,12 +66,15 @@ def main():
     parser.add_argument("--cgi-dir", help="folder of the programs to test")
     parser.add_argument("--cleanup", help="the cleanup program to test")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--dist", help="the release archive (.tar.gz) for test_dist.py")
     parser.add_argument("pattern", nargs="?", default="test_*.py")
     args = parser.parse_args()
     if args.cgi_dir:
         harness.CGI_DIR = os.path.abspath(args.cgi_dir)
     if args.cleanup:
         os.environ["IMAGEGATHER_CLEANUP"] = os.path.abspath(args.cleanup)
+    if args.dist:
+        os.environ["IMAGEGATHER_DIST"] = os.path.abspath(args.dist)
     if not harness.in_private_network():
         print("integration tests must run in a private network namespace: "
               "unshare --net sh -c 'ip link set lo up && ...'", file=sys.stderr)

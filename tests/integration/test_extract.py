@@ -86,11 +86,11 @@ class ExtractRequests(harness.SiteTest):
 
     def test_redirect_to_file_scheme_rejected(self):
         r = self.site.extract(f"{self.origin}/redirect?to=file:///etc/passwd")
-        self.assertError(r, 502, "fetch_failed")
+        self.assertError(r, 403, "blocked_address")
 
     def test_redirect_to_ftp_rejected(self):
         r = self.site.extract(f"{self.origin}/redirect?to=ftp://127.0.0.1/x.html")
-        self.assertError(r, 502, "fetch_failed")
+        self.assertError(r, 403, "blocked_address")
 
     def test_missing_url(self):
         self.assertError(self.site.request("cgi-bin/extract.cgi", {}), 400, "invalid_url")
