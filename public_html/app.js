@@ -62,6 +62,7 @@ let exporting = null;       // AbortController of the running export
 let anchor = null;          // the picture last toggled, where a Shift-click range starts
 let ticker = 0;             // interval that shows the seconds of a running extraction
 let textFileUrl = null;     // blob: URL of the last saved address list
+let downloadExpiry = 0;     // timer that hides "Download again" when the server deletes the archive
 
 /** Shows text in the status line. The state ("busy", "done", "error" or "") selects its style. */
 function setStatus(text, state = '') {
@@ -395,11 +396,20 @@ function recordFailure(event, urls) {
 	failures.hidden = false;
 }
 
-function startDownload(token, name) {
+function startDownload(token, name, expiresIn) {
 	downloadLink.href = downloadAddress(token, name);
 	downloadLink.setAttribute('download', '');
 	downloadLink.hidden = false;
 	downloadLink.click();
+	// The server deletes the archive after its retention time; the link goes with it.
+	clearTimeout(downloadExpiry);
+	const seconds = Number(expiresIn);
+	if (seconds > 0) {
+		downloadExpiry = setTimeout(() => {
+			downloadLink.hidden = true;
+			downloadLink.removeAttribute('href');
+		}, Math.min(seconds * 1000, 2147483647));
+	}
 }
 
 /* Shows the export's progress: images done of total, bytes so far, failures. */
@@ -448,7 +458,7 @@ async function runExport() {
 		progressText.textContent = `Done: ${imageCount(done.count)} in the ZIP file (${formatBytes(done.bytes)})${failedText}.`;
 		setStatus('The ZIP file is ready and your download starts now. If it does not, use Download again; '
 			+ 'the server deletes the file after a while.', 'done');
-		startDownload(done.token, name);
+		startDownload(done.token, name, done.expires_in);
 	} catch (error) {
 		if (exporting !== controller)
 			return;

@@ -141,8 +141,8 @@ static void send_done(struct export *x, const char *token, long long size)
 	}
 	int rc = buf_append_str(&line, "{\"event\":\"done\",\"token\":");
 	rc |= json_string(&line, token);
-	rc |= buf_printf(&line, ",\"count\":%zu,\"failed\":%zu,\"bytes\":%lld}",
-			 x->ok, x->failed, size);
+	rc |= buf_printf(&line, ",\"count\":%zu,\"failed\":%zu,\"bytes\":%lld,\"expires_in\":%ld}",
+			 x->ok, x->failed, size, token ? x->program->config.retention_hours * 3600 : 0);
 	if (rc == 0)
 		send_line(x, &line);
 	buf_free(&line);

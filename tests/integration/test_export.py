@@ -64,6 +64,7 @@ class ExportFlow(harness.SiteTest):
         self.assertEqual(self.done["count"], 6)
         self.assertEqual(self.done["failed"], 1)
         self.assertEqual(self.done["bytes"], len(self.download.body))
+        self.assertEqual(self.done["expires_in"], 24 * 3600)
 
     def test_download_headers(self):
         self.assertEqual(self.download.status, 200)
