@@ -2,7 +2,8 @@
 # Installs the Debian packages ImageGather needs, or prints the apt-get line
 # to run when not root. "build" covers building and serving; "static" adds
 # the static release build; "test" adds what the test suite and the
-# benchmarks use. Safe to run again: it installs only
+# benchmarks use; "bench" adds the PHP and Python parsers that
+# bench/parsers.py compares with. Safe to run again: it installs only
 # what is missing.
 set -eu
 
@@ -10,16 +11,19 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libtidy-dev libgdbm-dev
 libssl-dev zlib1g-dev libseccomp-dev apache2 ca-certificates"
 test_pkgs="check python3 unzip zip p7zip-full libarchive-tools
 default-jdk-headless chromium nodejs npm iproute2 util-linux openssl
-clang libclang-rt-14-dev apache2-suexec-custom file"
+clang libclang-rt-14-dev apache2-suexec-custom file nginx fcgiwrap"
 # The static build of "make static" and "make dist" (scripts/static.sh);
 # make check builds it too.
 static_pkgs="musl-tools dpkg-dev cmake perl gperf binutils zip ca-certificates"
+# The extraction comparison of "make bench" (bench/parsers.py).
+bench_pkgs="php-cli php-xml python3-bs4 python3-lxml"
 
 case "${1:-build}" in
 build) wanted=$build_pkgs ;;
 test) wanted="$build_pkgs $test_pkgs $static_pkgs" ;;
 static) wanted="$build_pkgs $static_pkgs" ;;
-*) echo "usage: $0 build|test|static" >&2; exit 2 ;;
+bench) wanted="$build_pkgs $test_pkgs $static_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 build|test|static|bench" >&2; exit 2 ;;
 esac
 
 missing=""

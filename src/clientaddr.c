@@ -140,6 +140,13 @@ int client_address(const char *remote_addr, const char *forwarded_for,
 	}
 	if (forwarded_for && is_trusted(ranges, count, &client))
 		walk_forwarded(forwarded_for, ranges, count, &client);
+	/*
+	 * An end site gets at least a /64 (RFC 6177), so one visitor can use
+	 * billions of addresses. The hourly limits count the /64 as one client.
+	 */
+	if (client.family == AF_INET6)
+		memset(client.bytes + CLIENT_IPV6_PREFIX_BITS / 8, 0,
+		       16 - CLIENT_IPV6_PREFIX_BITS / 8);
 	format_address(&client, out);
 	return 0;
 }

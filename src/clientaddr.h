@@ -6,10 +6,14 @@
 
 /* Room for the longest IPv6 text (INET6_ADDRSTRLEN is 46). */
 #define CLIENT_ADDR_SIZE 64
+/* The part of an IPv6 client address that identifies the client, in bits. */
+#define CLIENT_IPV6_PREFIX_BITS 64
 
 /*
  * Finds the client address of a request and writes it in canonical form
  * (inet_ntop; an IPv4-mapped IPv6 address becomes dotted IPv4) into out.
+ * An IPv6 address is cut to its first CLIENT_IPV6_PREFIX_BITS bits, the
+ * rest set to zero, so that the rate limits see one client per /64.
  * The direct peer is remote_addr. Only when it lies in one of the ranges of
  * trusted_proxies (CIDR ranges separated by spaces or commas, as for
  * allow_networks) is forwarded_for (the X-Forwarded-For value, may be NULL)

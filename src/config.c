@@ -35,6 +35,7 @@ void config_defaults(struct config *c)
 	c->max_memory_bytes = 1024L * MIB;
 	c->max_cpu_seconds = 0;
 	c->request_timeout_seconds = 120;
+	c->cleanup_timeout_seconds = 600;
 	c->sandbox = true;
 }
 
@@ -68,6 +69,7 @@ static const struct number_key number_keys[] = {
 	NUMBER_KEY(max_memory_bytes, 64L * MIB, 64L * 1024 * MIB),
 	NUMBER_KEY(max_cpu_seconds, 0, 3600),
 	NUMBER_KEY(request_timeout_seconds, 1, 3600),
+	NUMBER_KEY(cleanup_timeout_seconds, 1, 86400),
 };
 
 static char *trim(char *s)
@@ -250,7 +252,11 @@ int config_load(struct config *c, char *err, size_t errlen)
 	char path[PATH_MAX + 64];
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, candidates[i]);
-		if (access(path, F_OK) == 0)
+		/*
+		 * Only a missing file moves on to the next candidate. A folder this
+		 * account cannot search (EACCES) is reported as such by the open.
+		 */
+		if (access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR))
 			return config_read_file(c, path, err, errlen);
 	}
 	snprintf(err, errlen, "no configuration file: looked for %s/%s and %s/%s",

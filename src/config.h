@@ -32,6 +32,7 @@ struct config {
 	long max_memory_bytes;          /* RLIMIT_AS of each program */
 	long max_cpu_seconds;           /* RLIMIT_CPU; 0: each program's own default */
 	long request_timeout_seconds;   /* wall-clock deadline of a request (exports add theirs) */
+	long cleanup_timeout_seconds;   /* wall-clock deadline of one imagegather-cleanup run */
 	bool sandbox;                   /* the seccomp filter ("sandbox = on" or "off") */
 	char trusted_proxies[1024];     /* CIDR ranges whose X-Forwarded-For is believed */
 	char check_url[2048];           /* fetched by imagegather-cleanup --check; empty: none */

@@ -20,6 +20,7 @@ static volatile sig_atomic_t expiry_path_set;
 static char record_head[96];      /* "PROGRAM " */
 static char record_tail[160];     /* " error the deadline of N seconds passed; stopping\n" */
 static char response[512];        /* a complete 504 CGI response */
+static volatile sig_atomic_t response_disabled;
 
 static void write_all(int fd, const char *data, size_t len)
 {
@@ -85,7 +86,7 @@ static void on_alarm(int sig)
 	(void)sig;
 	if (expiry_path_set)
 		unlink(expiry_path);
-	if (!cgi_headers_started())
+	if (!response_disabled && !cgi_headers_started())
 		write_all(STDOUT_FILENO, response, strlen(response));
 
 	struct timespec now;
@@ -135,6 +136,11 @@ int deadline_arm(const char *program, long seconds, char *err, size_t errlen)
 	}
 	alarm((unsigned)seconds);
 	return 0;
+}
+
+void deadline_disable_response(void)
+{
+	response_disabled = 1;
 }
 
 int deadline_remove_on_expiry(const char *path)

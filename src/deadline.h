@@ -21,6 +21,12 @@ int deadline_arm(const char *program, long seconds, char *err, size_t errlen);
  */
 int deadline_remove_on_expiry(const char *path);
 
+/*
+ * Keeps the handler from writing the 504 response to stdout, for a program
+ * that is not a CGI program (the cleanup program run by cron).
+ */
+void deadline_disable_response(void);
+
 /* Formats time t (Unix seconds) as "YYYY-MM-DDTHH:MM:SSZ" into out[21]; async-signal-safe. */
 void deadline_format_utc(long long t, char out[21]);
 

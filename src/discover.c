@@ -539,17 +539,23 @@ static bool has_token(const char *list, const char *token)
 	return false;
 }
 
-/* Tells whether one of the whitespace-separated rel tokens names an icon. */
+/*
+ * Tells whether one of the whitespace-separated rel tokens names an icon:
+ * "icon", or a token ending in "-icon" or "-icon-precomposed" such as
+ * apple-touch-icon, mask-icon and fluid-icon. Favicon generators also write
+ * android-icon and ms-icon, which browsers ignore but which name images.
+ */
 static bool rel_is_icon(const char *rel)
 {
-	static const char *const icon_rels[] = {
-		"icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon", "fluid-icon",
-	};
+	static const char *const icon_suffixes[] = { "-icon", "-icon-precomposed" };
 	while (rel && *rel) {
 		rel += strspn(rel, " \t\n\r\f");
 		size_t n = strcspn(rel, " \t\n\r\f");
-		for (size_t i = 0; i < COUNT(icon_rels); i++) {
-			if (strlen(icon_rels[i]) == n && strncasecmp(rel, icon_rels[i], n) == 0)
+		if (n == 4 && strncasecmp(rel, "icon", 4) == 0)
+			return true;
+		for (size_t i = 0; i < COUNT(icon_suffixes); i++) {
+			size_t len = strlen(icon_suffixes[i]);
+			if (n > len && strncasecmp(rel + n - len, icon_suffixes[i], len) == 0)
 				return true;
 		}
 		rel += n;

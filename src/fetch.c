@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,6 +41,8 @@ struct transfer {
 	bool blocked;
 	bool too_large;
 	bool headers_too_large;
+	bool truncated;                 /* keep_truncated cut the body at max_bytes */
+	long long range_total;          /* complete length from the last Content-Range, or -1 */
 	char blocked_why[256];
 	char curl_error[CURL_ERROR_SIZE];
 };
@@ -63,6 +66,7 @@ void fetch_result_init(struct fetch_result *r)
 {
 	memset(r, 0, sizeof *r);
 	buf_init(&r->body, 0);
+	r->total_bytes = -1;
 }
 
 void fetch_result_free(struct fetch_result *r)
@@ -78,11 +82,44 @@ static size_t write_body(char *data, size_t size, size_t count, void *userdata)
 {
 	struct transfer *t = userdata;
 	size_t len = size * count;
-	if (buf_append(&t->result.body, data, len) != 0) {
-		t->too_large = true;
-		return 0;       /* makes libcurl stop with CURLE_WRITE_ERROR */
+	struct buf *body = &t->result.body;
+	if (buf_append(body, data, len) == 0)
+		return len;
+	if (t->opts->keep_truncated && body->len < body->max &&
+	    buf_append(body, data, body->max - body->len) != 0) {
+		t->too_large = true;    /* out of memory, not over max */
+		return 0;
 	}
-	return len;
+	if (t->opts->keep_truncated)
+		t->truncated = true;
+	else
+		t->too_large = true;
+	return 0;       /* makes libcurl stop with CURLE_WRITE_ERROR */
+}
+
+/*
+ * Reads the complete length from a header line "Content-Range: bytes
+ * FIRST-LAST/COMPLETE" (RFC 9110 section 14.4). Returns -1 when the line
+ * is another header or the length is "*" or malformed.
+ */
+static long long content_range_total(const char *line, size_t len)
+{
+	static const char name[] = "content-range:";
+	char text[128];
+	if (len <= sizeof name - 1 || len >= sizeof text ||
+	    strncasecmp(line, name, sizeof name - 1) != 0)
+		return -1;
+	memcpy(text, line, len);
+	text[len] = '\0';
+	const char *slash = strchr(text, '/');
+	if (!slash || !strstr(text, "bytes") || slash[1] < '0' || slash[1] > '9')
+		return -1;
+	char *end;
+	errno = 0;
+	long long total = strtoll(slash + 1, &end, 10);
+	if (errno || total < 0 || strspn(end, " \t\r\n") != strlen(end))
+		return -1;
+	return total;
 }
 
 static void set_status(struct transfer *t, enum fetch_status status, const char *fmt, ...)
@@ -100,7 +137,6 @@ static void set_status(struct transfer *t, enum fetch_status status, const char 
 /* Counts response header bytes of every response (redirects, 1xx) against max_header_bytes. */
 static size_t read_header(char *data, size_t size, size_t count, void *userdata)
 {
-	(void)data;
 	struct transfer *t = userdata;
 	size_t len = size * count;
 	t->header_bytes += len;
@@ -108,6 +144,12 @@ static size_t read_header(char *data, size_t size, size_t count, void *userdata)
 		t->headers_too_large = true;
 		return 0;       /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
+	/* A status line starts the headers of the next response (a redirect or 1xx before). */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		t->range_total = -1;
+	long long total = content_range_total(data, len);
+	if (total >= 0)
+		t->range_total = total;
 	return len;
 }
 
@@ -194,6 +236,10 @@ static const char *find_ca_bundle(bool *is_folder)
 					break;
 				}
 		}
+		if (!found)
+			log_warn("no CA bundle found, so HTTPS fetches fail certificate checks; "
+				 "put certs/ and ca-certificates.crt from the release archive "
+				 "into imagegather-data/");
 	}
 	*is_folder = found_folder;
 	return found;
@@ -310,7 +356,9 @@ static const char *set_bounds(struct transfer *t)
 		SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		SETOPT(e, CURLOPT_LOW_SPEED_TIME, t->opts->stall_seconds);
 	}
-	SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->opts->max_bytes);
+	/* A truncated body is wanted, so a large Content-Length must not fail the transfer. */
+	if (!t->opts->keep_truncated)
+		SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->opts->max_bytes);
 	SETOPT(e, CURLOPT_HEADERFUNCTION, read_header);
 	SETOPT(e, CURLOPT_HEADERDATA, t);
 out:
@@ -369,6 +417,15 @@ static int transfer_setup(struct transfer *t, const char *url)
 		failed = "the Accept header";
 		goto out;
 	}
+	if (t->opts->extra_header) {
+		struct curl_slist *grown = curl_slist_append(t->headers, t->opts->extra_header);
+		if (!grown) {
+			failed = "the extra request header";
+			goto out;
+		}
+		t->headers = grown;
+	}
+	t->range_total = -1;
 	bool ca_is_folder;
 	const char *ca = find_ca_bundle(&ca_is_folder);
 	CURL *e = t->easy;
@@ -436,6 +493,18 @@ static void transfer_finish(struct transfer *t, CURLcode code)
 	if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
 		r->content_type = strdup(type);
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+	curl_off_t length = -1;
+	if (r->http_status == 206 && t->range_total >= 0)
+		r->total_bytes = t->range_total;
+	else if (r->http_status != 206 &&
+		 curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
+		 length >= 0)
+		r->total_bytes = (long long)length;
+	/* keep_truncated stopped the transfer on purpose, so its write error is success. */
+	if (t->truncated && code == CURLE_WRITE_ERROR && !t->too_large && !t->headers_too_large) {
+		code = CURLE_OK;
+		r->truncated = true;
+	}
 
 	if (t->blocked) {
 		set_status(t, FETCH_BLOCKED, "The server does not fetch from this address, "

@@ -26,6 +26,12 @@ struct fetch_options {
 	long stall_seconds;     /* fail when fewer than stall_seconds bytes came in that many seconds; 0: off */
 	size_t max_header_bytes; /* response header bytes of all responses of one fetch */
 	const char *resolve_overrides; /* checked with fetch_resolve_check; NULL or "": none */
+	const char *extra_header;       /* one more request header "Name: value", or NULL */
+	/*
+	 * true: a body longer than max_bytes ends the transfer with FETCH_OK and
+	 * its first max_bytes bytes, and sets truncated; false: FETCH_TOO_LARGE.
+	 */
+	bool keep_truncated;
 };
 
 /* The outcome of one transfer; owns its strings and body. */
@@ -35,6 +41,13 @@ struct fetch_result {
 	char *final_url;        /* after redirects, or NULL */
 	char *content_type;     /* the upstream header, or NULL */
 	struct buf body;
+	bool truncated;         /* body holds only the first max_bytes (keep_truncated) */
+	/*
+	 * The size of the whole file: the complete length of a 206 answer's
+	 * Content-Range (RFC 9110 section 14.4), else the final answer's
+	 * Content-Length; -1 when neither is known.
+	 */
+	long long total_bytes;
 	char error[512];        /* a sentence for the visitor when status is not FETCH_OK */
 };
 

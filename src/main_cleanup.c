@@ -24,6 +24,14 @@
  * Only the lock files are created when missing.
  * Overlapping runs: a run holds an exclusive flock on DATA_DIR/cleanup.lock.
  * A run that finds it taken exits 0 at once (logging that with --verbose).
+ *
+ * Like the CGI programs, a run limits itself once it has read its
+ * configuration: RLIMIT_CPU (max_cpu_seconds, or CPU_SECONDS when that is
+ * 0), RLIMIT_AS (max_memory_bytes) and no core files. A wall-clock deadline
+ * of cleanup_timeout_seconds (deadline.h) ends a stuck run: it logs to
+ * stderr and exits 1, writing nothing to stdout. Unless "sandbox = off",
+ * the seccomp filter (sandbox.h) follows. It is a deny-list, so unlink,
+ * rename and the GDBM calls stay allowed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,12 +47,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "log.h"
+#include "rlimits.h"
+#include "sandbox.h"
 #include "setupcheck.h"
 #include "store.h"
 #include "token.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+/* RLIMIT_CPU of a run when max_cpu_seconds is 0. */
+#define CPU_SECONDS 300L
 /* The run log passes to cleanup.log.1 beyond this size. */
 #define RUN_LOG_MAX_BYTES (1024L * 1024)
 
@@ -140,6 +153,32 @@ static int load_config(const struct options *opts, struct config *c)
 	if (rc != 0)
 		log_error("configuration failed: %s", err);
 	return rc;
+}
+
+/* Sets the process limits, the deadline and the seccomp filter. Returns 0 or -1. */
+static int protect_run(const struct config *c)
+{
+	long cpu_seconds = c->max_cpu_seconds > 0 ? c->max_cpu_seconds : CPU_SECONDS;
+	const char *failed = rlimits_apply(cpu_seconds, c->max_memory_bytes);
+	if (failed) {
+		log_error("cannot set %s (max_cpu_seconds %ld, max_memory_bytes %ld): %s; "
+			  "lower these keys in %s", failed, cpu_seconds, c->max_memory_bytes,
+			  strerror(errno), c->path);
+		return -1;
+	}
+
+	char why[256];
+	deadline_disable_response();
+	if (deadline_arm("imagegather-cleanup", c->cleanup_timeout_seconds, why, sizeof why) != 0) {
+		log_error("cannot arm the deadline: %s", why);
+		return -1;
+	}
+	if (c->sandbox && sandbox_install(rlimits_sanitized_build(), why, sizeof why) != 0) {
+		log_error("cannot install the seccomp filter: %s; on a kernel without seccomp, "
+			  "set \"sandbox = off\" in %s", why, c->path);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -274,7 +313,9 @@ static void log_summary(const struct options *opts, const struct export_counts *
 
 /*
  * Opens DATA_DIR/cleanup.log for appending (mode 0600), first moving a file
- * over RUN_LOG_MAX_BYTES to cleanup.log.1. Returns NULL after logging why.
+ * over RUN_LOG_MAX_BYTES to cleanup.log.1. Anything but a regular file is
+ * rejected: O_NONBLOCK keeps a FIFO from blocking the open, and O_NOFOLLOW
+ * refuses a symbolic link. Returns NULL after logging why.
  */
 static FILE *open_run_log(const char *data_dir)
 {
@@ -289,12 +330,21 @@ static FILE *open_run_log(const char *data_dir)
 		if (rename(path, old) != 0)
 			log_warn("cannot move %s to %s: %s", path, old, strerror(errno));
 	}
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "a");
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+		      0600);
+	if (fd < 0) {
+		log_error("cannot open the run log %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		log_error("cannot use the run log %s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "a");
 	if (!f) {
 		log_error("cannot open the run log %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 	}
 	return f;
 }
@@ -317,6 +367,8 @@ int main(int argc, char **argv)
 	FILE *run_log = open_run_log(c.data_dir);
 	if (run_log)
 		log_set_file(run_log);
+	if (protect_run(&c) != 0)
+		return EXIT_FAILED;
 
 	int lock_fd;
 	int locked = take_run_lock(c.data_dir, &lock_fd);

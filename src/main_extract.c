@@ -1,5 +1,6 @@
 /* extract.cgi: fetches a page and returns its image candidates as JSON. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,6 +11,7 @@
 #include "htmlview.h"
 #include "json.h"
 #include "log.h"
+#include "probe.h"
 #include "program.h"
 #include "store.h"
 #include "subresource.h"
@@ -28,7 +30,37 @@ static bool is_html(const struct fetch_result *r)
 	return *p == '<';
 }
 
-static int write_image(struct buf *out, const struct image *img, bool first)
+/* Writes the "probe" object of one candidate, or null when it was not probed. */
+static int write_probe(struct buf *out, const struct probe_result *probe)
+{
+	if (!probe->probed)
+		return buf_append_str(out, "null");
+	int rc = 0;
+	rc |= buf_append_char(out, '{');
+	rc |= json_key(out, "fetched");
+	rc |= buf_append_str(out, probe->fetched ? "true" : "false");
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "type");
+	rc |= json_string(out, probe->type ? probe->type->mime : NULL);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "width");
+	rc |= json_number_or_null(out, probe->width ? (long)probe->width : -1);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "height");
+	rc |= json_number_or_null(out, probe->height ? (long)probe->height : -1);
+	rc |= buf_append_char(out, ',');
+	rc |= json_key(out, "bytes");
+	if (probe->bytes >= 0)
+		rc |= buf_printf(out, "%lld", probe->bytes);
+	else
+		rc |= buf_append_str(out, "null");
+	rc |= buf_append_char(out, '}');
+	return rc ? -1 : 0;
+}
+
+/* Writes one candidate; probe is NULL when the request did not ask for probing. */
+static int write_image(struct buf *out, const struct image *img,
+		       const struct probe_result *probe, bool first)
 {
 	int rc = 0;
 	rc |= buf_append_str(out, first ? "{" : ",{");
@@ -58,13 +90,18 @@ static int write_image(struct buf *out, const struct image *img, bool first)
 	rc |= buf_append_char(out, ',');
 	rc |= json_key(out, "thumbnail");
 	rc |= json_string(out, img->thumbnail);
+	if (probe) {
+		rc |= buf_append_char(out, ',');
+		rc |= json_key(out, "probe");
+		rc |= write_probe(out, probe);
+	}
 	rc |= buf_append_char(out, '}');
 	return rc ? -1 : 0;
 }
 
 static int write_result(struct buf *out, const char *url, const char *final_url,
 			const char *encoding, const struct page_meta *meta,
-			const struct image_list *list)
+			const struct image_list *list, const struct probe_result *probes)
 {
 	int rc = 0;
 	rc |= buf_append_str(out, "{\"page\":{");
@@ -81,7 +118,7 @@ static int write_result(struct buf *out, const char *url, const char *final_url,
 	rc |= json_string(out, encoding);
 	rc |= buf_append_str(out, "},\"images\":[");
 	for (size_t i = 0; i < list->count && rc == 0; i++)
-		rc |= write_image(out, &list->items[i], i == 0);
+		rc |= write_image(out, &list->items[i], probes ? &probes[i] : NULL, i == 0);
 	rc |= buf_printf(out, "],\"count\":%zu,\"truncated\":%s}\n", list->count,
 			 list->truncated ? "true" : "false");
 	return rc ? -1 : 0;
@@ -141,9 +178,40 @@ static int add_linked_images(struct program *p, struct page_meta *meta, const ch
 	return 0;
 }
 
-/* Parses the fetched page and sends the result. Returns 0 or -1 with e. */
+/*
+ * Probes the candidates when probe is set, then sends the JSON result.
+ * Returns 0, or -1 with e.
+ */
+static int send_result(struct program *p, const char *url, const char *final_url,
+		       const char *encoding, const struct page_meta *meta,
+		       const struct image_list *list, bool probe, struct http_error *e)
+{
+	struct probe_result *probes = NULL;
+	if (probe) {
+		struct fetch_options opts;
+		program_fetch_options(p, PROBE_MAX_BYTES, p->config.fetch_timeout_seconds, NULL, &opts);
+		probes = probe_images(list, &opts);
+		if (!probes)
+			return http_error_set(e, 500, "internal_error",
+					      "The server could not probe the %zu images.", list->count);
+	}
+	struct buf out;
+	int rc = 0;
+	buf_init(&out, 64 * 1024 * 1024);
+	if (write_result(&out, url, final_url, encoding, meta, list, probes) != 0) {
+		log_error("cannot format %zu candidates of %s", list->count, final_url);
+		rc = http_error_set(e, 500, "internal_error", "The result could not be formatted.");
+	} else {
+		send_json(&out);
+	}
+	buf_free(&out);
+	free(probes);
+	return rc;
+}
+
+/* Parses the fetched page and sends the result, probed when probe is set. Returns 0 or -1 with e. */
 static int extract_page(struct program *p, const char *url, struct fetch_result *page,
-			struct http_error *e)
+			bool probe, struct http_error *e)
 {
 	if (!is_html(page))
 		return http_error_set(e, 415, "not_html",
@@ -175,19 +243,25 @@ static int extract_page(struct program *p, const char *url, struct fetch_result 
 	} else if (htmlview_requested(&p->request)) {
 		rc = htmlview_send_results(url, final_url, &meta, &list, e);
 	} else {
-		struct buf out;
-		buf_init(&out, 64 * 1024 * 1024);
-		if (write_result(&out, url, final_url, encoding, &meta, &list) != 0) {
-			log_error("cannot format %zu candidates of %s", list.count, final_url);
-			rc = http_error_set(e, 500, "internal_error", "The result could not be formatted.");
-		} else {
-			send_json(&out);
-		}
-		buf_free(&out);
+		rc = send_result(p, url, final_url, encoding, &meta, &list, probe, e);
 	}
 	image_list_free(&list);
 	page_meta_free(&meta);
 	return rc;
+}
+
+/*
+ * Reads the optional "probe" parameter: "1" turns probing on, and "0" or no
+ * parameter leaves it off. Returns 0, or -1 with e for any other value.
+ */
+static int read_probe_param(const struct program *p, bool *probe, struct http_error *e)
+{
+	const char *value = cgi_param(&p->request, "probe");
+	*probe = value && strcmp(value, "1") == 0;
+	if (value && !*probe && strcmp(value, "0") != 0)
+		return http_error_set(e, 400, "invalid_request",
+				      "The parameter probe must be 0 or 1, not \"%.40s\".", value);
+	return 0;
 }
 
 static int run(struct program *p, struct http_error *e)
@@ -195,11 +269,14 @@ static int run(struct program *p, struct http_error *e)
 	char **urls = NULL;
 	size_t count = 0;
 	const char *label = NULL;
+	bool probe = false;
 	if (cgi_request_urls(&p->request, 1, &urls, &count, e) != 0)
 		return -1;
 	if (count == 0)
 		return http_error_set(e, 400, "invalid_url", "Enter the address of a web page.");
 	int rc = program_page_label(p, &label, e);
+	if (rc == 0)
+		rc = read_probe_param(p, &probe, e);
 	if (rc == 0)
 		rc = program_rate_limit(p, STORE_EVENT_EXTRACT, p->config.limit_extract_per_hour,
 					label, e);
@@ -214,7 +291,7 @@ static int run(struct program *p, struct http_error *e)
 		if (fetch_url(urls[0], &opts, &page) != FETCH_OK)
 			rc = program_fetch_error(&page, e);
 		else
-			rc = extract_page(p, urls[0], &page, e);
+			rc = extract_page(p, urls[0], &page, probe, e);
 		fetch_result_free(&page);
 		fetch_global_cleanup();
 		program_count(p, rc == 0 ? STORE_EVENT_EXTRACT_OK : STORE_EVENT_EXTRACT_ERROR, label);

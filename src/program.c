@@ -5,53 +5,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "deadline.h"
 #include "log.h"
 #include "program.h"
+#include "rlimits.h"
 #include "sandbox.h"
 #include "store.h"
 
 /* Seconds a client is asked to wait after the store stayed locked. */
 #define BUSY_RETRY_SECONDS 30
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
-#ifdef SANITIZED
-#define SANDBOX_ALLOW_DEBUGGING true
-#else
-#define SANDBOX_ALLOW_DEBUGGING false
-#endif
-
 /*
- * Sets RLIMIT_CPU (SIGXCPU at the soft limit, SIGKILL 5 seconds later),
- * RLIMIT_AS (sanitizer builds reserve terabytes of shadow memory and skip
- * it) and RLIMIT_CORE 0, since a core file would hold request data.
- * Returns 0, or -1 with e set.
+ * Sets the process limits (see rlimits.h): max_cpu_seconds, or cpu_seconds
+ * when that key is 0, and max_memory_bytes. Returns 0, or -1 with e set.
  */
 static int set_limits(const struct config *c, long cpu_seconds, struct http_error *e)
 {
 	if (c->max_cpu_seconds > 0)
 		cpu_seconds = c->max_cpu_seconds;
-	struct rlimit cpu = { (rlim_t)cpu_seconds, (rlim_t)cpu_seconds + 5 };
-	struct rlimit core = { 0, 0 };
-	const char *failed = NULL;
-	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
-		failed = "RLIMIT_CPU";
-	else if (setrlimit(RLIMIT_CORE, &core) != 0)
-		failed = "RLIMIT_CORE";
-#ifndef SANITIZED
-	struct rlimit as = { (rlim_t)c->max_memory_bytes, (rlim_t)c->max_memory_bytes };
-	if (!failed && setrlimit(RLIMIT_AS, &as) != 0)
-		failed = "RLIMIT_AS";
-#endif
+	const char *failed = rlimits_apply(cpu_seconds, c->max_memory_bytes);
 	if (!failed)
 		return 0;
 	/* A hard limit below the wanted value is the usual cause; raising it needs root. */
@@ -67,13 +42,35 @@ static int install_sandbox(struct program *p, struct http_error *e)
 	if (!p->config.sandbox)
 		return 0;
 	char why[256];
-	if (sandbox_install(SANDBOX_ALLOW_DEBUGGING, why, sizeof why) == 0)
+	if (sandbox_install(rlimits_sanitized_build(), why, sizeof why) == 0)
 		return 0;
 	log_error("cannot install the seccomp filter: %s", why);
 	return http_error_set(e, 500, "server_misconfigured",
 			      "The server cannot install its system call filter (%s). On a kernel "
 			      "without seccomp, the site owner may set \"sandbox = off\" in the "
 			      "configuration, knowing that this removes a defence.", why);
+}
+
+/*
+ * Rejects a data folder that group or others can write, because another
+ * account could then replace the secret, the store or an archive. The owner
+ * is not checked here: a folder of another user fails with "Permission
+ * denied" when the store opens it. A missing folder is reported by the store.
+ */
+static int check_data_dir(const struct config *c, struct http_error *e)
+{
+	struct stat st;
+	if (lstat(c->data_dir, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode) && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	log_error("%s: the data folder %s must be a folder that group and others cannot "
+		  "write (it has owner %ld, mode %04o); run imagegather-cleanup --check",
+		  c->path, c->data_dir, (long)st.st_uid, (unsigned)(st.st_mode & 07777));
+	return http_error_set(e, 500, "server_misconfigured",
+			      "The server's data folder is not private to the account that runs "
+			      "ImageGather. The site owner should run chmod 700 on it as "
+			      "INSTALL.md describes, then run cron/imagegather-cleanup --check.");
 }
 
 /* Finds the client address; the raw REMOTE_ADDR is never logged. */
@@ -107,8 +104,11 @@ int program_start(struct program *p, const char *name, long cpu_seconds,
 		log_error("%s", why);
 		return http_error_set(e, 500, "server_misconfigured",
 				      "ImageGather is not configured on this server: %s. "
-				      "The site owner should create it (see the install guide).", why);
+				      "The site owner should fix this as INSTALL.md describes and run "
+				      "cron/imagegather-cleanup --check.", why);
 	}
+	if (check_data_dir(&p->config, e) != 0)
+		return -1;
 	if (addr_policy_init(&p->policy, p->config.allow_networks, p->config.allow_ports,
 			     why, sizeof why) != 0) {
 		log_error("%s: %s", p->config.path, why);
@@ -204,6 +204,8 @@ void program_fetch_options(const struct program *p, size_t max_bytes, long timeo
 	opts->stall_seconds = p->config.stall_timeout_seconds;
 	opts->max_header_bytes = (size_t)p->config.max_header_bytes;
 	opts->resolve_overrides = p->config.resolve_overrides;
+	opts->extra_header = NULL;
+	opts->keep_truncated = false;
 }
 
 int program_fetch_error(const struct fetch_result *r, struct http_error *e)

@@ -117,6 +117,27 @@ static void check_config_file(struct report *r, const struct config *c)
 		ok(r, "%s has mode %04o", c->path, (unsigned)(st.st_mode & 07777));
 }
 
+/*
+ * Tells whether a folder above path has a usual web root name: public_html
+ * (cPanel), htdocs, httpdocs (Plesk), html (/var/www/html on Debian) or www.
+ * The "www" of /var/www does not count, because hosting panels such as Plesk
+ * keep account home folders under it.
+ */
+static bool looks_inside_web_root(const char *path)
+{
+	static const char *const names[] = { "public_html", "htdocs", "httpdocs", "html", "www" };
+	const char *start = path;
+	if (strncmp(path, "/var/www/", 9) == 0)
+		start = path + 8;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char part[32];
+		snprintf(part, sizeof part, "/%s/", names[i]);
+		if (strstr(start, part))
+			return true;
+	}
+	return false;
+}
+
 /* Checks owner, type and mode of the data folder and that it lies outside a web root. */
 static int check_data_dir(struct report *r, const struct config *c)
 {
@@ -149,8 +170,7 @@ static int check_data_dir(struct report *r, const struct config *c)
 			"Fix: chmod 700 %s", c->data_dir, strerror(errno), c->data_dir);
 		failed = -1;
 	}
-	if (strstr(c->data_dir, "/public_html/") || strstr(c->data_dir, "/www/") ||
-	    strstr(c->data_dir, "/htdocs/"))
+	if (looks_inside_web_root(c->data_dir))
 		warning(r, "the data folder %s seems to be inside a web root; move it next to "
 			"public_html so that no address can reach it", c->data_dir);
 	if (failed == 0)

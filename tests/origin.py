@@ -31,6 +31,9 @@ responses. It binds to loopback only.
   /png?bytes=N               a PNG signature padded to N bytes
   /big-headers?bytes=N       a small page after N bytes of extra response headers
   /stall?seconds=S           a page's headers and first bytes, then S seconds of silence
+  /ranged?file=PATH&pad=N    a fixture padded with N zero bytes; a "Range: bytes=A-B"
+                             request gets 206 with Content-Range, and every Range
+                             header received is kept in server.ranges
 """
 import argparse
 import socket
@@ -257,6 +260,22 @@ class Handler(BaseHTTPRequestHandler):
         html = b"<html><script>alert(document.cookie)</script></html>"
         self.send_body(200, half + html, "image/jpeg")
 
+    def route_ranged(self, q):
+        body = self.fixture_bytes(q)
+        body += b"\0" * int(q.get("pad", "0"))
+        ctype = TYPES.get(os.path.splitext(q.get("file", ""))[1].lower(),
+                          "application/octet-stream")
+        wanted = self.headers.get("Range")
+        self.server.ranges.append(wanted)
+        first, _, last = (wanted or "").removeprefix("bytes=").partition("-")
+        if not (first.isdigit() and last.isdigit()):
+            self.send_body(200, body, ctype)
+            return
+        piece = body[int(first):int(last) + 1]
+        end = int(first) + len(piece) - 1
+        self.send_body(206, piece, ctype,
+                       [("Content-Range", f"bytes {first}-{end}/{len(body)}")])
+
     def route_png(self, q):
         n = int(q.get("bytes", "100000"))
         signature = b"\x89PNG\r\n\x1a\n"
@@ -270,6 +289,7 @@ class Server(ThreadingHTTPServer):
     def __init__(self, addr):
         super().__init__(addr, Handler)
         self.requests = []
+        self.ranges = []
 
 
 def start(port=0):

@@ -99,6 +99,28 @@ class CheckTest(harness.SiteTest):
         self.assertEqual(status, 1, out)
         self.assertIn(f"fetching check_url https://127.0.0.1:{port}/ failed", out)
 
+    def test_home_under_var_www_not_web_root(self):
+        # Hosting panels such as Plesk keep account home folders under /var/www.
+        if not os.access("/var/www", os.W_OK):
+            self.skipTest("/var/www is missing or not writable by this user")
+        status, out = self.check_at(f"/var/www/imagegather-check-{os.getpid()}")
+        self.assertEqual(status, 0, out)
+        self.assertNotIn("web root", out)
+
+    def test_data_in_public_html_warned(self):
+        status, out = self.check_at(os.path.join(self.root, "public_html"))
+        self.assertEqual(status, 0, out)
+        self.assertIn("warning: the data folder", out)
+        self.assertIn("inside a web root", out)
+
+    def check_at(self, folder):
+        """Runs --check with data_dir set to folder/imagegather-data, which it creates."""
+        data = os.path.join(folder, "imagegather-data")
+        os.makedirs(data, 0o700)
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        self.write_config(f"data_dir = {data}\n")
+        return self.check()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -19,7 +19,9 @@ RETENTION_HOURS = 2
 HOUR = 3600
 
 
-class CleanupTest(unittest.TestCase):
+class CleanupBase(unittest.TestCase):
+    """A data folder, a configuration and a way to run the program."""
+
     @classmethod
     def setUpClass(cls):
         if not os.access(PROGRAM, os.X_OK):
@@ -57,6 +59,8 @@ class CleanupTest(unittest.TestCase):
         self.assertEqual(result.stdout, "")
         self.assertEqual(result.stderr, "")
 
+
+class CleanupTest(CleanupBase):
     def test_deletes_expired_archives(self):
         old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
         new_zip = self.make_file(f"{TOKEN_B}.zip", 1 * HOUR)
@@ -276,6 +280,112 @@ class CleanupTest(unittest.TestCase):
         self.assertTrue(os.path.exists(stuck))
         if os.geteuid() == 0:
             self.assertFalse(os.path.exists(other))
+
+
+class CleanupProtectionTest(CleanupBase):
+    """Process limits, deadline and system call filter of a cleanup run."""
+
+    def hold_store_lock(self):
+        """Take the store's flock, so that the run waits in store_prune."""
+        lock = open(os.path.join(self.data_dir, "imagegather.lock"), "wb")
+        self.addCleanup(lock.close)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def start_waiting_run(self, *extra_lines):
+        """Start a run that waits for the held store lock; return the process."""
+        with open(self.config, "a", encoding="ascii") as f:
+            f.writelines(line + "\n" for line in extra_lines)
+        self.hold_store_lock()
+        env = dict(os.environ, IMAGEGATHER_CONFIG=self.config)
+        proc = subprocess.Popen([PROGRAM], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.addCleanup(proc.communicate, timeout=30)
+        self.addCleanup(proc.kill)
+        return proc
+
+    def read_proc_file(self, proc, name, marker):
+        """Read /proc/PID/NAME once it contains marker (the filter comes last)."""
+        deadline = time.monotonic() + 3
+        text = ""
+        while time.monotonic() < deadline:
+            with open(f"/proc/{proc.pid}/{name}", encoding="ascii") as f:
+                text = f.read()
+            if marker(text):
+                return text
+            time.sleep(0.05)
+        return text
+
+    def status_field(self, text, field):
+        for line in text.splitlines():
+            if line.startswith(field + ":"):
+                return line.split(":", 1)[1].strip()
+        return None
+
+    def test_run_sets_process_limits(self):
+        proc = self.start_waiting_run("max_memory_bytes = 268435456")
+
+        limits = self.read_proc_file(proc, "limits", lambda t: "300" in t)
+
+        rows = {line[:26].strip(): line[26:].split() for line in limits.splitlines()[1:]}
+        self.assertEqual(rows["Max cpu time"][:2], ["300", "305"])
+        self.assertEqual(rows["Max core file size"][:2], ["0", "0"])
+        if "asan" not in PROGRAM:
+            self.assertEqual(rows["Max address space"][:2], ["268435456", "268435456"])
+
+    def test_max_cpu_seconds_applies(self):
+        proc = self.start_waiting_run("max_cpu_seconds = 42")
+
+        limits = self.read_proc_file(proc, "limits", lambda t: " 42 " in t)
+
+        rows = {line[:26].strip(): line[26:].split() for line in limits.splitlines()[1:]}
+        self.assertEqual(rows["Max cpu time"][:2], ["42", "47"])
+
+    def test_run_installs_seccomp_filter(self):
+        proc = self.start_waiting_run()
+
+        status = self.read_proc_file(
+            proc, "status", lambda t: self.status_field(t, "Seccomp") == "2")
+
+        self.assertEqual(self.status_field(status, "Seccomp"), "2")
+        self.assertEqual(self.status_field(status, "NoNewPrivs"), "1")
+
+    def test_sandbox_off_skips_filter(self):
+        proc = self.start_waiting_run("sandbox = off")
+
+        time.sleep(1)  # the run sets everything up, then waits 5 s for the lock
+        status = self.read_proc_file(proc, "status", lambda t: True)
+
+        self.assertEqual(self.status_field(status, "Seccomp"), "0")
+
+    def test_deadline_stops_stuck_run(self):
+        proc = self.start_waiting_run("cleanup_timeout_seconds = 1")
+
+        stdout, stderr = proc.communicate(timeout=30)
+
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(stdout, "")
+        self.assertIn("imagegather-cleanup ", stderr)
+        self.assertIn("the deadline of 1 seconds passed", stderr)
+
+    def test_invalid_cleanup_timeout(self):
+        with open(self.config, "a", encoding="ascii") as f:
+            f.write("cleanup_timeout_seconds = 0\n")
+
+        result = self.run_cleanup()
+
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("cleanup_timeout_seconds", result.stderr)
+
+    def test_run_log_fifo_does_not_block(self):
+        os.mkfifo(os.path.join(self.data_dir, "cleanup.log"))
+        old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+
+        result = self.run_cleanup()
+
+        self.assertIn("cannot open the run log", result.stderr)
+        self.assertIn("cleanup.log", result.stderr)
+        self.assertFalse(os.path.exists(old_zip))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,40 @@ import os
 import harness
 
 
+class IPv6Prefix(harness.SiteTest):
+    """An IPv6 client gets one budget per /64, the prefix that one end site gets."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.limited = harness.Site(config_extra="limit_preview_per_hour = 2\n"
+                                                "trusted_proxies = 127.0.0.1 ::1\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        errors = cls.limited.errors()
+        cls.limited.remove()
+        assert not errors, errors
+
+    def preview_from(self, client):
+        return self.limited.request(
+            "cgi-bin/preview.cgi", {"u": harness.b64url(self.fixture("img/red.png"))},
+            headers={"X-Forwarded-For": client})
+
+    def test_one_budget_per_64(self):
+        self.assertEqual(self.preview_from("2001:db8:7:1::a").status, 200)
+        self.assertEqual(self.preview_from("2001:db8:7:1:ffff::b").status, 200)
+
+        r = self.preview_from("2001:db8:7:1:1234:5678:9abc:def0")
+
+        self.assertError(r, 429, "rate_limited")
+
+    def test_other_64_has_own_budget(self):
+        self.assertEqual(self.preview_from("2001:db8:8:1::a").status, 200)
+        self.assertEqual(self.preview_from("2001:db8:8:1::b").status, 200)
+
+        self.assertEqual(self.preview_from("2001:db8:8:2::a").status, 200)
+
+
 class RateLimits(harness.SiteTest):
     @classmethod
     def setUpClass(cls):

@@ -68,3 +68,54 @@ class FirstRun(harness.SiteTest):
             self.assertIn("imagegather-data/imagegather.conf", head)
         finally:
             shutil.rmtree(folder)
+
+    def install_program(self):
+        """Copies extract.cgi into a new account-like folder with a valid
+        configuration; returns (program, data folder)."""
+        folder = tempfile.mkdtemp(prefix="imagegather-datafolder-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        os.chmod(folder, 0o755)
+        program = os.path.join(folder, "public_html", "cgi-bin", "extract.cgi")
+        os.makedirs(os.path.dirname(program), 0o755)
+        os.chmod(os.path.join(folder, "public_html"), 0o755)
+        shutil.copy(os.path.join(harness.CGI_DIR, "extract.cgi"), program)
+        os.chmod(program, 0o755)
+        data = os.path.join(folder, "imagegather-data")
+        os.mkdir(data, 0o700)
+        config = os.path.join(data, "imagegather.conf")
+        with open(config, "w") as f:
+            f.write("data_dir = .\n")
+        os.chmod(config, 0o600)
+        return program, data
+
+    def run_program(self, program, **popen_args):
+        env = {"REQUEST_METHOD": "GET", "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1",
+               "PATH": "/usr/bin:/bin"}
+        out = subprocess.run([program], env=env, capture_output=True, timeout=30,
+                             **popen_args)
+        return out.stdout.decode("utf-8", "replace"), out.stderr.decode("utf-8", "replace")
+
+    def test_open_data_folder_rejected(self):
+        program, data = self.install_program()
+        os.chmod(data, 0o777)
+        head, log = self.run_program(program)
+        self.assertIn("Status: 500", head)
+        self.assertIn("server_misconfigured", head)
+        self.assertIn("not private", head)
+        self.assertIn("chmod 700", head)
+        self.assertIn("mode 0777", log)
+
+    def test_unreadable_data_folder_named(self):
+        program, data = self.install_program()
+        run_as = {}
+        if os.geteuid() == 0:
+            # Root ignores permissions, so the program runs as nobody instead.
+            run_as = {"user": "nobody", "group": "nogroup", "extra_groups": []}
+        else:
+            os.chmod(data, 0)
+            self.addCleanup(os.chmod, data, 0o700)
+        head, _ = self.run_program(program, cwd="/", **run_as)
+        self.assertIn("Status: 500", head)
+        self.assertIn("server_misconfigured", head)
+        self.assertIn("imagegather-data/imagegather.conf: Permission denied", head)
+        self.assertNotIn("no configuration file", head)

@@ -391,6 +391,8 @@ START_TEST(icons)
 	discover("<head><link rel=icon href=/favicon.ico><link rel=\"shortcut icon\" href=/s.ico>"
 		 "<link rel=apple-touch-icon sizes=180x180 href=/touch.png>"
 		 "<link rel=apple-touch-icon-precomposed href=/pre.png>"
+		 "<link rel=android-icon sizes=36x36 href=/android.png>"
+		 "<link rel=ms-icon href=/ms.png><link rel=iconic href=/not-icon.png>"
 		 "<link rel=stylesheet href=/style.css></head>");
 	expect("http://h.test/favicon.ico", "icon");
 	expect("http://h.test/s.ico", "icon");
@@ -398,6 +400,9 @@ START_TEST(icons)
 	ck_assert_int_eq(touch->width, 180);
 	ck_assert_int_eq(touch->height, 180);
 	expect("http://h.test/pre.png", "icon");
+	expect("http://h.test/android.png", "icon");
+	expect("http://h.test/ms.png", "icon");
+	ck_assert_ptr_null(find("http://h.test/not-icon.png"));
 	ck_assert_ptr_null(find("http://h.test/style.css"));
 }
 END_TEST

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -135,6 +136,24 @@ static int start_thread_and_socket(void)
 	return CHILD_DONE;
 }
 
+/* What the cleanup program does after the filter is in place: rename, flock, unlink. */
+static int rename_lock_and_unlink(void)
+{
+	char path[] = "/tmp/ig-sandbox-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return CHILD_CALL_FAILED;
+	char moved[sizeof path + 5];
+	snprintf(moved, sizeof moved, "%s.part", path);
+	int rc = CHILD_DONE;
+	if (rename(path, moved) != 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
+		rc = CHILD_CALL_FAILED;
+	close(fd);
+	if (unlinkat(AT_FDCWD, moved, 0) != 0 && unlink(path) != 0)
+		rc = CHILD_CALL_FAILED;
+	return rc;
+}
+
 START_TEST(sandbox_kills_execve)
 {
 	assert_killed(run_sandboxed(call_execve));
@@ -177,6 +196,12 @@ START_TEST(sandbox_allows_threads_and_tcp)
 }
 END_TEST
 
+START_TEST(sandbox_allows_file_removal)
+{
+	assert_finished(run_sandboxed(rename_lock_and_unlink));
+}
+END_TEST
+
 struct client_case {
 	const char *remote;
 	const char *forwarded;
@@ -201,8 +226,15 @@ static const struct client_case client_cases[] = {
 	{ "10.0.0.2", "", "10.0.0.0/8", "10.0.0.2" },
 	/* IPv4-mapped IPv6 is stored as dotted IPv4, and IPv6 is canonical. */
 	{ "::ffff:127.0.0.1", NULL, "", "127.0.0.1" },
-	{ "2001:DB8:0:0::1", NULL, "", "2001:db8::1" },
-	{ "::1", "[2001:db8::7]", "::1", "2001:db8::7" },
+	{ "2001:DB8:0:0::1", NULL, "", "2001:db8::" },
+	{ "::1", "[2001:db8::7]", "::1", "2001:db8::" },
+	/* IPv6 clients are counted by /64: the interface identifier is dropped. */
+	{ "2001:db8:7:1:1234:5678:9abc:def0", NULL, "", "2001:db8:7:1::" },
+	{ "2001:db8:7:1::a", NULL, "", "2001:db8:7:1::" },
+	{ "2001:db8:7:2::a", NULL, "", "2001:db8:7:2::" },
+	/* The trust check compares the whole proxy address. */
+	{ "2001:db8:7:1::5", "198.51.100.23", "2001:db8:7:1::5/128", "198.51.100.23" },
+	{ "2001:db8:7:1::6", "198.51.100.23", "2001:db8:7:1::5/128", "2001:db8:7:1::" },
 	{ "::ffff:10.0.0.2", "::ffff:198.51.100.23", "10.0.0.0/8", "198.51.100.23" },
 };
 
@@ -420,6 +452,7 @@ static Suite *hardening_suite(void)
 	tcase_add_test(tc, sandbox_kills_packet_socket);
 	tcase_add_test(tc, sandbox_kills_unshare);
 	tcase_add_test(tc, sandbox_allows_threads_and_tcp);
+	tcase_add_test(tc, sandbox_allows_file_removal);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("client address");
