@@ -281,7 +281,8 @@ static int append_url(char ***urls, size_t *count, size_t max, const char *text,
 {
 	if (*count >= max)
 		return http_error_set(e, 413, "too_large",
-				      "The request holds more than %zu addresses; select fewer images.", max);
+				      "The request holds more than %zu address%s; select fewer images.",
+				      max, max == 1 ? "" : "es");
 	char why[256];
 	char *normalized = NULL;
 	if (memchr(text, '\0', text_len) || url_validate(text, &normalized, why, sizeof why) != 0)

@@ -175,11 +175,11 @@ int program_rate_limit(struct program *p, const char *event, long limit,
 	}
 	if (rc > 0) {
 		long minutes = (retry_after + 59) / 60;
-		const char *noun = strcmp(event, STORE_EVENT_EXTRACT) == 0 ? "extractions" :
-				   strcmp(event, STORE_EVENT_PREVIEW) == 0 ? "previews" : "exports";
+		const char *noun = strcmp(event, STORE_EVENT_EXTRACT) == 0 ? "extraction" :
+				   strcmp(event, STORE_EVENT_PREVIEW) == 0 ? "preview" : "export";
 		http_error_set(e, 429, "rate_limited",
-			       "You have reached %ld %s this hour; try again in %ld minute%s.",
-			       limit, noun, minutes, minutes == 1 ? "" : "s");
+			       "You have reached %ld %s%s this hour; try again in %ld minute%s.",
+			       limit, noun, limit == 1 ? "" : "s", minutes, minutes == 1 ? "" : "s");
 		e->retry_after = retry_after;
 		return -1;
 	}
