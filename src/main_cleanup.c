@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	if (locked > 0) {
 		if (opts.verbose)
-			log_info("another cleanup run holds %s/cleanup.lock; skipping this run",
+			log_info("another cleanup run has the lock on %s/cleanup.lock; skipping this run",
 				 c.data_dir);
 		return EXIT_OK;
 	}

@@ -631,18 +631,25 @@ struct hit_request {
 	bool over_limit;
 };
 
+/* Writes the per-client counter key for event in the hour of now; the secret never leaves this function. */
+static int client_key(struct session *s, time_t now, const char *event, const char *ip,
+		      char *key, size_t keylen, char *err, size_t errlen)
+{
+	unsigned char secret[SECRET_LEN];
+	int rc = load_secret(s->data_dir, secret, err, errlen);
+	if (rc == 0)
+		rc = ip_key(key, keylen, secret, now, event, ip, err, errlen);
+	OPENSSL_cleanse(secret, sizeof secret);
+	return rc == 0 ? 0 : -1;
+}
+
 static int hit_op(struct session *s, void *ctx, char *err, size_t errlen)
 {
 	struct hit_request *h = ctx;
 	h->over_limit = false;
 	if (h->limit > 0) {
-		unsigned char secret[SECRET_LEN];
 		char key[128];
-		int rc = load_secret(s->data_dir, secret, err, errlen);
-		if (rc == 0)
-			rc = ip_key(key, sizeof key, secret, h->now, h->event, h->ip, err, errlen);
-		OPENSSL_cleanse(secret, sizeof secret);
-		if (rc != 0)
+		if (client_key(s, h->now, h->event, h->ip, key, sizeof key, err, errlen) != 0)
 			return -1;
 
 		long count;
@@ -704,13 +711,8 @@ struct reserve_request {
 static int reserve_op(struct session *s, void *ctx, char *err, size_t errlen)
 {
 	struct reserve_request *r = ctx;
-	unsigned char secret[SECRET_LEN];
 	char key[128];
-	int rc = load_secret(s->data_dir, secret, err, errlen);
-	if (rc == 0)
-		rc = ip_key(key, sizeof key, secret, r->now, r->event, r->ip, err, errlen);
-	OPENSSL_cleanse(secret, sizeof secret);
-	if (rc != 0)
+	if (client_key(s, r->now, r->event, r->ip, key, sizeof key, err, errlen) != 0)
 		return -1;
 
 	long count;
