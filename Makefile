@@ -29,7 +29,7 @@ PORT ?= 8080
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 
-PKGS := libcurl tidy libcrypto zlib libseccomp
+PKGS := libcurl tidy libcrypto zlib libseccomp libidn2
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \

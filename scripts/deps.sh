@@ -8,7 +8,7 @@
 set -eu
 
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libtidy-dev libgdbm-dev
-libssl-dev zlib1g-dev libseccomp-dev apache2 ca-certificates"
+libssl-dev zlib1g-dev libseccomp-dev libidn2-dev apache2 ca-certificates"
 test_pkgs="check python3 unzip zip p7zip-full libarchive-tools
 default-jdk-headless chromium nodejs npm iproute2 util-linux openssl
 clang libclang-rt-14-dev apache2-suexec-custom file nginx fcgiwrap"

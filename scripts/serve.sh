@@ -79,6 +79,7 @@ LoadModule mime_module $modules/mod_mime.so
 LoadModule cgid_module $modules/mod_cgid.so
 LoadModule headers_module $modules/mod_headers.so
 LoadModule env_module $modules/mod_env.so
+LoadModule reqtimeout_module $modules/mod_reqtimeout.so
 User $user
 Group $(id -gn "$user")
 ScriptSock "$conf_dir/cgid.sock"
@@ -86,6 +87,15 @@ TypesConfig /etc/mime.types
 LogFormat "%h %t \"%r\" %>s %b %D" timing
 CustomLog "$conf_dir/access.log" timing
 TimeOut 300
+# mod_reqtimeout: a client gets 20 s for its request headers (up to 40 s
+# while it sends at least 500 bytes per second) and 20 s for its body,
+# extended by 1 s per 500 bytes received with no maximum. A client that
+# dribbles its request is cut off after about 20 s instead of holding a
+# worker for TimeOut, while any client sending 500 bytes per second or
+# more finishes a body of any size. These are the module's defaults since
+# Apache 2.4.39; handshake=0 leaves TLS handshakes, which this site lacks,
+# to TimeOut.
+RequestReadTimeout handshake=0 header=20-40,MinRate=500 body=20,MinRate=500
 StartServers 1
 ServerLimit 4
 ThreadsPerChild 25

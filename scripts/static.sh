@@ -4,11 +4,11 @@
 #
 # Usage: scripts/static.sh [libs|programs|all]   (default: all)
 #
-# The libraries (zlib, OpenSSL, libcurl, tidy-html5, GDBM, libseccomp) are built from
-# Debian 12's source packages, with Debian's patches applied by dpkg-source,
-# into build/static/. Each finished step leaves a stamp file, so a second run
-# only recompiles the programs and takes seconds. docs/BUILD.md lists the
-# versions and the options.
+# The libraries (zlib, OpenSSL, libcurl, tidy-html5, GDBM, libseccomp,
+# libidn2) are built from Debian 12's source packages, with Debian's patches
+# applied by dpkg-source, into build/static/. Each finished step leaves a
+# stamp file, so a second run only recompiles the programs and takes
+# seconds. docs/BUILD.md lists the versions and the options.
 #
 # Needs: musl-tools, dpkg-dev, cmake, perl, make, gperf. Without a source
 # index for Debian 12, the script run as root adds the deb-src entries in
@@ -181,6 +181,28 @@ build_curl() {
 	touch "$stamps/curl"
 }
 
+# libidn2 converts international host names (src/urlhost.c). Debian's
+# package links the system libunistring. Under musl the configure script
+# finds none and builds the subset bundled in unistring/, which libidn2.a
+# then contains.
+build_idn2() {
+	[ -f "$stamps/idn2" ] && return 0
+	fetch_source libidn2
+	log "building libidn2"
+	idn2_steps() {
+		cd "$work/libidn2"
+		CC=$CC_MUSL CFLAGS="$HARDEN -fPIE" ./configure --prefix="$prefix" \
+			--disable-shared --enable-static --disable-nls --disable-doc \
+			--disable-valgrind-tests --disable-rpath
+		make -j"$jobs" -C gl
+		make -j"$jobs" -C unistring
+		make -j"$jobs" -C lib
+		make -C lib install-libLTLIBRARIES install-includeHEADERS
+	}
+	run_step idn2 idn2_steps
+	touch "$stamps/idn2"
+}
+
 build_tidy() {
 	[ -f "$stamps/tidy" ] && return 0
 	fetch_source tidy-html5
@@ -239,7 +261,8 @@ build_seccomp() {
 build_libs() {
 	check_tools
 	if [ ! -f "$stamps/zlib" ] || [ ! -f "$stamps/openssl" ] || [ ! -f "$stamps/curl" ] ||
-		[ ! -f "$stamps/tidy" ] || [ ! -f "$stamps/gdbm" ] || [ ! -f "$stamps/seccomp" ]; then
+		[ ! -f "$stamps/tidy" ] || [ ! -f "$stamps/gdbm" ] || [ ! -f "$stamps/seccomp" ] ||
+		[ ! -f "$stamps/idn2" ]; then
 		ensure_source_index
 	fi
 	mkdir -p "$static" "$stamps"
@@ -250,6 +273,7 @@ build_libs() {
 	build_tidy
 	build_gdbm
 	build_seccomp
+	build_idn2
 }
 
 # Compiles the project's sources with musl and links each program with -static.
@@ -257,7 +281,7 @@ build_libs() {
 # loader, so plain -static is used.)
 build_programs() {
 	check_tools
-	for stamp in zlib openssl curl tidy gdbm seccomp; do
+	for stamp in zlib openssl curl tidy gdbm seccomp idn2; do
 		[ -f "$stamps/$stamp" ] || fail "the libraries are not built; run $0 libs"
 	done
 	tidy_lib=$(ls "$prefix"/lib/libtidy*.a 2>/dev/null | head -n 1)
@@ -265,7 +289,7 @@ build_programs() {
 	cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
 		-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings
 		$HARDEN -DCURL_STATICLIB -isystem $prefix/include -isystem $kernel_headers"
-	libs="-L$prefix/lib -lcurl -lssl -lcrypto -lz $tidy_lib -lgdbm -lseccomp"
+	libs="-L$prefix/lib -lcurl -lssl -lcrypto -lz $tidy_lib -lgdbm -lseccomp -lidn2"
 	obj=$static/obj
 	bin=$static/bin
 	mkdir -p "$obj" "$bin"

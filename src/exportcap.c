@@ -165,6 +165,13 @@ FILE *export_open_part(const char *data_dir, const char *token, char *part, size
 		log_error("cannot create %s: %s", dir, strerror(errno));
 		return NULL;
 	}
+	/* O_NOFOLLOW below covers only the archive's own name, not this folder. */
+	struct stat st;
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_error("cannot use %s: it must be a folder, not a symbolic link or another "
+			  "kind of file", dir);
+		return NULL;
+	}
 	snprintf(part, size, "%s/%s.zip.part", dir, token);
 	int fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {

@@ -153,6 +153,14 @@ static size_t read_header(char *data, size_t size, size_t count, void *userdata)
 	return len;
 }
 
+/* Marks t as blocked for why, keeping the first reason. */
+static void block(struct transfer *t, const char *why)
+{
+	if (!t->blocked)
+		snprintf(t->blocked_why, sizeof t->blocked_why, "%s", why);
+	t->blocked = true;
+}
+
 /*
  * Checks the exact address of every connection attempt, for every redirect
  * hop and both address families, so a host name that resolves to a denied
@@ -167,12 +175,50 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
 	    !addr_policy_permits(t->opts->policy, &address->addr, why, sizeof why)) {
 		if (purpose != CURLSOCKTYPE_IPCXN)
 			snprintf(why, sizeof why, "socket type %d is not allowed", (int)purpose);
-		if (!t->blocked)
-			snprintf(t->blocked_why, sizeof t->blocked_why, "%s", why);
-		t->blocked = true;
+		block(t, why);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(address->family, address->socktype, address->protocol);
+}
+
+/*
+ * Rejects a special-use host name (url_special_host) before libcurl looks
+ * it up, so that no DNS query leaves for it. libcurl 7.88 calls this
+ * (CURLOPT_RESOLVER_START_FUNCTION) for the first request and every
+ * redirect hop, whenever the name is not in its DNS cache, and before it
+ * reads an IP address or "localhost" itself. Names pinned by
+ * resolve_overrides are in that cache, so they pass here and their
+ * addresses meet the socket check in open_socket. At this point the
+ * effective URL is the one being connected to. Returns non-zero to stop
+ * the transfer.
+ */
+static int check_lookup(void *resolver_state, void *reserved, void *userdata)
+{
+	(void)resolver_state;
+	(void)reserved;
+	struct transfer *t = userdata;
+	char *url = NULL;
+	char *host = NULL;
+	char why[256];
+	CURLU *u = curl_url();
+	int rc = 1;
+	if (!u || curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) != CURLUE_OK) {
+		block(t, "its host name could not be checked before the lookup");
+		goto out;
+	}
+	const char *reason = url_special_host(host);
+	if (reason) {
+		snprintf(why, sizeof why, "%.100s is a special-use name: %s", host, reason);
+		block(t, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 /*
@@ -367,7 +413,8 @@ out:
 
 /*
  * Sets what decides where the transfer connects: the checked URL handle,
- * resolve_overrides, the socket check, no proxy and no DNS over HTTPS.
+ * resolve_overrides, the special-use name check before each lookup, the
+ * socket check, no proxy and no DNS over HTTPS.
  * Returns NULL, or the option that failed.
  */
 static const char *set_target(struct transfer *t)
@@ -381,6 +428,8 @@ static const char *set_target(struct transfer *t)
 		SETOPT(e, CURLOPT_RESOLVE, t->resolve);
 	SETOPT(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	SETOPT(e, CURLOPT_OPENSOCKETDATA, t);
+	SETOPT(e, CURLOPT_RESOLVER_START_FUNCTION, check_lookup);
+	SETOPT(e, CURLOPT_RESOLVER_START_DATA, t);
 	SETOPT(e, CURLOPT_PROXY, "");           /* ignore proxy environment variables */
 	SETOPT(e, CURLOPT_DOH_URL, (char *)NULL); /* the system resolver only (the default) */
 out:

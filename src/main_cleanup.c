@@ -49,6 +49,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "log.h"
+#include "program.h"
 #include "rlimits.h"
 #include "sandbox.h"
 #include "setupcheck.h"
@@ -153,6 +154,28 @@ static int load_config(const struct options *opts, struct config *c)
 	if (rc != 0)
 		log_error("configuration failed: %s", err);
 	return rc;
+}
+
+/*
+ * Rejects a data folder that the CGI programs also reject
+ * (data_dir_is_exposed), before the run writes its log into it or deletes
+ * anything there. Returns 0 or -1 after logging the folder and its mode.
+ */
+static int check_data_dir(const struct config *c)
+{
+	struct stat st;
+	if (!data_dir_is_exposed(c->data_dir, &st))
+		return 0;
+	const char *kind = "a folder";
+	if (S_ISLNK(st.st_mode))
+		kind = "a symbolic link";
+	else if (!S_ISDIR(st.st_mode))
+		kind = "not a folder";
+	log_error("%s: the data folder %s must be a folder that group and others cannot write, "
+		  "but it is %s with mode %04o (owner %ld); run chmod 700 on it, then "
+		  "imagegather-cleanup --check", c->path, c->data_dir, kind,
+		  (unsigned)(st.st_mode & 07777), (long)st.st_uid);
+	return -1;
 }
 
 /* Sets the process limits, the deadline and the seccomp filter. Returns 0 or -1. */
@@ -363,6 +386,8 @@ int main(int argc, char **argv)
 		log_set_stderr_level(LOG_WARN);
 	struct config c;
 	if (load_config(&opts, &c) != 0)
+		return EXIT_FAILED;
+	if (check_data_dir(&c) != 0)
 		return EXIT_FAILED;
 	FILE *run_log = open_run_log(c.data_dir);
 	if (run_log)

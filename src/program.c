@@ -57,12 +57,17 @@ static int install_sandbox(struct program *p, struct http_error *e)
  * is not checked here: a folder of another user fails with "Permission
  * denied" when the store opens it. A missing folder is reported by the store.
  */
+bool data_dir_is_exposed(const char *data_dir, struct stat *st)
+{
+	if (lstat(data_dir, st) != 0)
+		return false;
+	return !S_ISDIR(st->st_mode) || (st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
 static int check_data_dir(const struct config *c, struct http_error *e)
 {
 	struct stat st;
-	if (lstat(c->data_dir, &st) != 0)
-		return 0;
-	if (S_ISDIR(st.st_mode) && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (!data_dir_is_exposed(c->data_dir, &st))
 		return 0;
 	log_error("%s: the data folder %s must be a folder that group and others cannot "
 		  "write (it has owner %ld, mode %04o); run imagegather-cleanup --check",

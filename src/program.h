@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "addrpolicy.h"
 #include "cgi.h"
@@ -32,6 +33,15 @@ struct program {
 int program_start(struct program *p, const char *name, long cpu_seconds,
 		  size_t max_body, struct http_error *e);
 void program_finish(struct program *p);
+
+/*
+ * Tells whether the data folder data_dir exists but is unsafe to use: not
+ * a folder (a symbolic link to one included), or writable by group or
+ * others, so that another account could replace the secret, the store or
+ * an archive. Fills *st from lstat when the folder exists. A missing folder
+ * returns false; the store reports it.
+ */
+bool data_dir_is_exposed(const char *data_dir, struct stat *st);
 
 /*
  * Moves the deadline to seconds from now (exports add their own time).

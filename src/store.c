@@ -384,10 +384,64 @@ static int move_damaged(const char *path, const char *reason, char *err, size_t 
 }
 
 /*
+ * Opens the database file at path with open(2) for mode, without following
+ * a symbolic link (O_NOFOLLOW). Checks that it is a regular file owned by
+ * the process's effective user, so that a link or file planted in the data
+ * folder cannot choose the file the store writes.
+ * Returns the descriptor, -2 when the file is missing and mode does not
+ * create it, or -1 with a sentence in err.
+ */
+static int open_db_file(const char *path, enum open_mode mode, char *err, size_t errlen)
+{
+	/* O_NONBLOCK keeps a FIFO in the file's place from blocking the open. */
+	int flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+	if (mode == OPEN_READ)
+		flags |= O_RDONLY;
+	else if (mode == OPEN_WRITE)
+		flags |= O_RDWR;
+	else
+		flags |= O_RDWR | O_CREAT;
+	int fd = open(path, flags, 0600);
+	if (fd < 0) {
+		if (errno == ENOENT && mode != OPEN_CREATE)
+			return -2;
+		if (errno == ELOOP)
+			set_err(err, errlen, "cannot open database %s: it is a symbolic link; "
+				"remove the link, and the next request creates a new database", path);
+		else
+			set_err(err, errlen, "cannot open database %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		set_err(err, errlen, "cannot stat database %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		set_err(err, errlen, "cannot use database %s: it must be a regular file owned by "
+			"user id %ld, but it is %s owned by user id %ld", path, (long)geteuid(),
+			S_ISREG(st.st_mode) ? "a file" : "not a regular file", (long)st.st_uid);
+		close(fd);
+		return -1;
+	}
+	int status = fcntl(fd, F_GETFL);
+	if (status < 0 || fcntl(fd, F_SETFL, status & ~O_NONBLOCK) != 0) {
+		set_err(err, errlen, "cannot clear O_NONBLOCK on database %s: %s", path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Opens the database of s in the given mode. With repair, a file that
  * GDBM reports as damaged is moved aside and a new database is created.
- * Returns 0 (s->db stays NULL when the file is missing in OPEN_READ or
- * OPEN_WRITE mode) or -1.
+ * The file is opened by open_db_file and handed to gdbm_fd_open (GDBM
+ * 1.21 and later), so GDBM never opens a path itself. Returns 0 (s->db
+ * stays NULL when the file is missing in OPEN_READ or OPEN_WRITE mode) or
+ * -1.
  */
 static int open_db(struct session *s, enum open_mode mode, bool repair,
 		   char *err, size_t errlen)
@@ -395,7 +449,8 @@ static int open_db(struct session *s, enum open_mode mode, bool repair,
 	char path[PATH_MAX];
 	if (join_path(path, sizeof path, s->data_dir, DB_NAME, err, errlen) != 0)
 		return -1;
-	int flags = GDBM_NOLOCK | GDBM_CLOEXEC | GDBM_XVERIFY;
+	/* GDBM_CLOERROR: gdbm_fd_open closes the descriptor when it fails. */
+	int flags = GDBM_NOLOCK | GDBM_CLOEXEC | GDBM_CLOERROR | GDBM_XVERIFY;
 	if (mode == OPEN_READ)
 		flags |= GDBM_READER;
 	else if (mode == OPEN_WRITE)
@@ -404,13 +459,16 @@ static int open_db(struct session *s, enum open_mode mode, bool repair,
 		flags |= GDBM_WRCREAT;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		s->db = gdbm_open(path, 0, flags, 0600, NULL);
+		int fd = open_db_file(path, mode, err, errlen);
+		if (fd == -2)
+			return 0;
+		if (fd < 0)
+			return -1;
+		s->db = gdbm_fd_open(fd, path, 0, flags, NULL);
 		if (s->db)
 			return 0;
 		gdbm_error e = gdbm_errno;
 		int saved_errno = errno;
-		if (mode != OPEN_CREATE && e == GDBM_FILE_OPEN_ERROR && saved_errno == ENOENT)
-			return 0;
 		char reason[256];
 		describe_gdbm_error(reason, sizeof reason, e, saved_errno);
 		if (!repair || attempt > 0 || !is_damage_error(e)) {

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "charset.h"
 #include "url.h"
+#include "urlhost.h"
 
 /*
  * Inputs longer than this are rejected before any work. Percent-encoding
@@ -148,11 +149,17 @@ static int append_encoded_tail(struct buf *out, const char *text,
 {
 	enum component part = PART_PATH;
 	const char *seg = text;
+	const char *run = text;  /* bytes from here on are copied as they are, in one append */
 	*empty_query = false;
 	*empty_fragment = false;
 
 	for (const char *p = text;; p++) {
 		unsigned char c = (unsigned char)*p;
+		if (c != '/' && c != '?' && c != '#' && c != '\0' && !needs_encoding(c, part))
+			continue;
+		if (buf_append(out, run, (size_t)(p - run)) != 0)
+			return -1;
+		run = p + 1;
 		if (part == PART_PATH && (c == '/' || c == '?' || c == '#' || c == '\0')) {
 			int dots = encoded_dot_segment(seg, (size_t)(p - seg));
 			if (dots) {
@@ -179,153 +186,6 @@ static int append_encoded_tail(struct buf *out, const char *text,
 			return -1;
 	}
 	return 0;
-}
-
-/* Forbidden domain code points (WHATWG URL, section 3.1), ASCII only. */
-static bool forbidden_in_host(unsigned char c)
-{
-	return c <= 0x20 || c == 0x7f || strchr("#%/:<>?@[\\]^|", c);
-}
-
-static int hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Parses one IPv4 part as the standard's "IPv4 number parser" does:
- * decimal, 0x hexadecimal or 0-prefixed octal. Returns -1 when invalid.
- */
-static int ipv4_number(const char *s, size_t len, unsigned long long *value)
-{
-	unsigned base = 10;
-	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-		len -= 2;
-	} else if (len >= 2 && s[0] == '0') {
-		base = 8;
-		s++;
-		len--;
-	}
-	*value = 0;
-	for (size_t i = 0; i < len; i++) {
-		int d = hex_value((unsigned char)s[i]);
-		if (d < 0 || (unsigned)d >= base)
-			return -1;
-		if (*value > 0xffffffffffULL)
-			return -1;
-		*value = *value * base + (unsigned)d;
-	}
-	return 0;
-}
-
-/*
- * Tells whether a host's last label is a number, which makes the whole host
- * an IPv4 address (WHATWG URL, "ends in a number checker").
- */
-static bool ends_in_number(const char *host, size_t len)
-{
-	if (len && host[len - 1] == '.')
-		len--;
-	size_t start = len;
-	while (start > 0 && host[start - 1] != '.')
-		start--;
-	const char *last = host + start;
-	size_t n = len - start;
-	if (n == 0)
-		return false;
-	bool digits = true;
-	for (size_t i = 0; i < n; i++)
-		digits = digits && is_digit((unsigned char)last[i]);
-	if (digits)
-		return true;
-	unsigned long long ignored;
-	return n >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X') &&
-	       ipv4_number(last, n, &ignored) == 0;
-}
-
-/* Appends the IPv4 address in host as dotted decimal, or returns -1 when invalid. */
-static int append_ipv4(struct buf *out, const char *host, size_t len)
-{
-	unsigned long long parts[4];
-	size_t count = 0;
-	if (len && host[len - 1] == '.')
-		len--;
-	const char *p = host;
-	const char *end = host + len;
-	while (p <= end) {
-		const char *dot = memchr(p, '.', (size_t)(end - p));
-		if (!dot)
-			dot = end;
-		if (count == 4 || dot == p || ipv4_number(p, (size_t)(dot - p), &parts[count]) != 0)
-			return -1;
-		count++;
-		p = dot + 1;
-	}
-	unsigned long long address = parts[count - 1];
-	for (size_t i = 0; i + 1 < count; i++) {
-		if (parts[i] > 255)
-			return -1;
-		address += parts[i] << (8 * (3 - i));
-	}
-	if (parts[count - 1] >= (1ULL << (8 * (5 - count))))
-		return -1;
-	return buf_printf(out, "%llu.%llu.%llu.%llu", (address >> 24) & 255,
-			  (address >> 16) & 255, (address >> 8) & 255, address & 255);
-}
-
-/*
- * Appends a host as the standard's host parser reads it: percent-decoded,
- * ASCII lower-cased, checked for forbidden code points, and IPv4 forms
- * written as dotted decimal. libcurl 7.88 keeps case and accepts more.
- * Returns -1 when the host is invalid.
- */
-static int append_host(struct buf *out, const char *host, size_t len)
-{
-	/* libcurl checks IPv6 literals; the standard allows no zone identifier. */
-	if (len && host[0] == '[') {
-		if (memchr(host, '%', len))
-			return -1;
-		return buf_append(out, host, len);
-	}
-
-	char *decoded = malloc(len + 1);
-	if (!decoded)
-		return -1;
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (host[i] == '%' && i + 2 < len &&
-		    hex_value((unsigned char)host[i + 1]) >= 0 &&
-		    hex_value((unsigned char)host[i + 2]) >= 0) {
-			decoded[n++] = (char)(hex_value((unsigned char)host[i + 1]) * 16 +
-					      hex_value((unsigned char)host[i + 2]));
-			i += 2;
-		} else {
-			decoded[n++] = host[i];
-		}
-	}
-	int rc = -1;
-	if (n == 0)
-		goto done;
-	for (size_t i = 0; i < n; i++) {
-		decoded[i] = to_lower(decoded[i]);
-		if (forbidden_in_host((unsigned char)decoded[i]))
-			goto done;
-	}
-	if (ends_in_number(decoded, n))
-		rc = append_ipv4(out, decoded, n);
-	else
-		rc = buf_append(out, decoded, n);
-done:
-	free(decoded);
-	return rc;
 }
 
 /* Tells whether byte c is in the userinfo percent-encode set. */
@@ -404,7 +264,7 @@ static int build_absolute(struct buf *out, const char *scheme, const char *rest,
 	}
 	if (port)
 		host_len = (size_t)(port - host);
-	if (append_host(out, host, host_len) != 0)
+	if (urlhost_append(out, host, host_len) != 0)
 		return -1;
 	if (port && buf_append(out, port, (size_t)(rest + auth_len - port)) != 0)
 		return -1;
@@ -435,7 +295,47 @@ fail:
 	return NULL;
 }
 
-/* Serialises the URL in handle u, dropping default ports; the caller frees. */
+/*
+ * Copies a URL that libcurl wrote, with a bracketed IPv6 host rewritten in
+ * the standard's form: libcurl 7.88 rewrites IPv6 hosts with inet_ntop,
+ * which writes "::7f00:1" as "::127.0.0.1". Returns NULL when the host is
+ * invalid or memory runs out. The caller frees the result.
+ */
+static char *copy_with_ipv6_host(const char *url)
+{
+	const char *authority = strstr(url, "://");
+	if (!authority)
+		return NULL;
+	authority += 3;
+	size_t auth_len = strcspn(authority, "/?#");
+	const char *host = authority;
+	for (size_t i = 0; i < auth_len; i++) {
+		if (authority[i] == '@')
+			host = authority + i + 1;
+	}
+	if (host[0] != '[')
+		return strdup(url);
+	const char *bracket_end = memchr(host, ']', auth_len - (size_t)(host - authority));
+	if (!bracket_end)
+		return NULL;
+
+	struct buf out;
+	buf_init(&out, URL_INPUT_MAX * 3 + 16);
+	if (buf_append(&out, url, (size_t)(host - url)) == 0 &&
+	    urlhost_append(&out, host, (size_t)(bracket_end + 1 - host)) == 0 &&
+	    buf_append_str(&out, bracket_end + 1) == 0)
+		return buf_detach(&out, NULL);
+	buf_free(&out);
+	return NULL;
+}
+
+/*
+ * Serialises the URL in handle u without default ports. The caller frees
+ * the result. urlhost_append() gives libcurl hosts in ASCII, international
+ * names already in punycode, so a non-ASCII host here fails the URL. The
+ * conversion is not left to libcurl (CURLU_PUNYCODE), which depends on the
+ * locale and does not follow UTS #46.
+ */
 static char *serialise(CURLU *u)
 {
 	char *host = NULL;
@@ -452,22 +352,14 @@ static char *serialise(CURLU *u)
 		ascii = ascii && (unsigned char)*p < 0x80;
 	}
 	CURLUcode rc = CURLUE_OK;
-	if (upper)
+	if (upper && ascii)
 		rc = curl_url_set(u, CURLUPART_HOST, host, 0);
 	curl_free(host);
-	if (rc != CURLUE_OK)
+	if (rc != CURLUE_OK || !ascii)
 		return NULL;
-	/*
-	 * An international domain name becomes punycode through libcurl's
-	 * libidn2 support, which needs a UTF-8 locale. Without one the URL is
-	 * rejected rather than sent with a raw UTF-8 host.
-	 * NOTE: IDNA mapping (full-width letters, U+3002 dots) follows libidn2,
-	 * not the standard's UTS #46 rules.
-	 */
-	unsigned flags = CURLU_NO_DEFAULT_PORT | (ascii ? 0 : CURLU_PUNYCODE);
-	if (curl_url_get(u, CURLUPART_URL, &url, flags) != CURLUE_OK)
+	if (curl_url_get(u, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
 		return NULL;
-	char *copy = strdup(url);
+	char *copy = copy_with_ipv6_host(url);
 	curl_free(url);
 	return copy;
 }

@@ -42,11 +42,24 @@ int url_validate(const char *text, char **out, char *err, size_t errlen);
 CURLU *url_fetch_handle(const char *url, char *err, size_t errlen);
 
 /*
+ * Tells whether host is a special-use name that must not be looked up on
+ * the public DNS. These are "localhost" and "*.localhost" (RFC 6761), "*.local"
+ * (multicast DNS, RFC 6762), "*.home.arpa" (RFC 8375), "*.internal" (the
+ * ICANN private-use top-level domain), "*.onion" (RFC 7686), "*.invalid"
+ * and "*.test" (RFC 6761), each name itself included. host is a name as
+ * libcurl connects to it, international labels in their xn-- form. It is
+ * compared in lower case and without one trailing dot. Returns a phrase
+ * naming the rule, or NULL for any other name and for IP addresses.
+ */
+const char *url_special_host(const char *host);
+
+/*
  * Resolves the reference ref (an attribute value, already entity-decoded)
  * against the absolute URL base as a browser does. Leading and trailing
  * spaces and all tabs and newlines are removed, backslashes read as slashes
  * in http and https, dot segments removed, and spaces and non-ASCII
- * percent-encoded.
+ * percent-encoded. The host is parsed by urlhost_append() (urlhost.h), so
+ * international names become punycode whatever the locale.
  * Returns a new absolute http, https or data: URL that the caller frees, or
  * NULL when ref is empty, invalid or of another scheme (javascript:, about:).
  * An http or https result longer than URL_MAX_LEN, or a data: URL longer

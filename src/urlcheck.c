@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -406,6 +407,43 @@ CURLU *url_fetch_handle(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	return u;
+}
+
+/* A special-use domain and why a fetch must not look it up. */
+struct special_domain {
+	const char *suffix;
+	const char *reason;
+};
+
+static const struct special_domain special_domains[] = {
+	{ "localhost", "names under \"localhost\" mean this machine (RFC 6761)" },
+	{ "local", "names under \"local\" belong to multicast DNS on the local network (RFC 6762)" },
+	{ "home.arpa", "names under \"home.arpa\" belong to home networks (RFC 8375)" },
+	{ "internal", "names under \"internal\" belong to private networks (ICANN private-use domain)" },
+	{ "onion", "names under \"onion\" are Tor onion services (RFC 7686)" },
+	{ "invalid", "names under \"invalid\" never exist (RFC 6761)" },
+	{ "test", "names under \"test\" are reserved for testing (RFC 6761)" },
+};
+
+/* Tells whether the first len bytes of name equal domain, or end with "." and domain, in any case. */
+static bool in_domain(const char *name, size_t len, const char *domain)
+{
+	size_t domain_len = strlen(domain);
+	if (len == domain_len)
+		return strncasecmp(name, domain, len) == 0;
+	return len > domain_len && name[len - domain_len - 1] == '.' &&
+	       strncasecmp(name + len - domain_len, domain, domain_len) == 0;
+}
+
+const char *url_special_host(const char *host)
+{
+	size_t len = strlen(host);
+	if (len > 0 && host[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < sizeof special_domains / sizeof special_domains[0]; i++)
+		if (in_domain(host, len, special_domains[i].suffix))
+			return special_domains[i].reason;
+	return NULL;
 }
 
 /* Returns the host of a URL that url_fetch_handle accepted; the caller frees it with curl_free. */

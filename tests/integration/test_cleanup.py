@@ -36,6 +36,7 @@ class CleanupBase(unittest.TestCase):
         self.data_dir = os.path.join(self.root, "data")
         self.exports = os.path.join(self.data_dir, "exports")
         os.makedirs(self.exports, mode=0o700)
+        os.chmod(self.data_dir, 0o700)  # makedirs gives the parent the umask's mode
         self.config = os.path.join(self.root, "imagegather.conf")
         with open(self.config, "w", encoding="ascii") as f:
             f.write(f"data_dir = {self.data_dir}\nretention_hours = {RETENTION_HOURS}\n")
@@ -189,6 +190,39 @@ class CleanupTest(CleanupBase):
         self.assertIn(" error ", result.stderr)
         self.assertTrue(os.path.exists(victim))
 
+    def test_data_folder_writable_by_others_rejected(self):
+        old = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
+        self.addCleanup(os.chmod, self.data_dir, 0o700)
+        for mode in (0o777, 0o770, 0o702, 0o720):
+            with self.subTest(mode=f"{mode:04o}"):
+                os.chmod(self.data_dir, mode)
+                result = self.run_cleanup()
+                self.assertEqual(result.returncode, 1)
+                self.assertEqual(result.stdout, "")
+                self.assertIn(self.data_dir, result.stderr)
+                self.assertIn(f"mode {mode:04o}", result.stderr)
+                self.assertIn("chmod 700", result.stderr)
+                self.assertTrue(os.path.exists(old))
+                self.assertFalse(os.path.exists(os.path.join(self.data_dir, "cleanup.log")))
+
+    def test_data_folder_symlink_rejected(self):
+        real = os.path.join(self.root, "real-data")
+        os.rename(self.data_dir, real)
+        os.symlink(real, self.data_dir)
+        old = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR,
+                             folder=os.path.join(real, "exports"))
+
+        result = self.run_cleanup()
+
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(self.data_dir, result.stderr)
+        self.assertIn("symbolic link", result.stderr)
+        self.assertTrue(os.path.exists(old))
+
+    def test_group_readable_data_folder_accepted(self):
+        os.chmod(self.data_dir, 0o750)
+        self.assert_quiet_success(self.run_cleanup())
+
     def test_overlapping_run_skips(self):
         old_zip = self.make_file(f"{TOKEN_A}.zip", 3 * HOUR)
         lock_path = os.path.join(self.data_dir, "cleanup.lock")
@@ -324,9 +358,18 @@ class CleanupProtectionTest(CleanupBase):
     def test_run_sets_process_limits(self):
         proc = self.start_waiting_run("max_memory_bytes = 268435456")
 
-        limits = self.read_proc_file(proc, "limits", lambda t: "300" in t)
+        def limit_rows(text):
+            return {line[:26].strip(): line[26:].split() for line in text.splitlines()[1:]}
 
-        rows = {line[:26].strip(): line[26:].split() for line in limits.splitlines()[1:]}
+        def all_set(text):
+            """The limits are set one call at a time, the address space last."""
+            rows = limit_rows(text)
+            return ("300" in text and rows.get("Max core file size", [])[:2] == ["0", "0"]
+                    and ("asan" in PROGRAM or rows.get("Max address space", [])[:1] == ["268435456"]))
+
+        limits = self.read_proc_file(proc, "limits", all_set)
+
+        rows = limit_rows(limits)
         self.assertEqual(rows["Max cpu time"][:2], ["300", "305"])
         self.assertEqual(rows["Max core file size"][:2], ["0", "0"])
         if "asan" not in PROGRAM:

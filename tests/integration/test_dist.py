@@ -20,7 +20,14 @@ import origin
 
 DIST = os.environ.get("IMAGEGATHER_DIST", "")
 CGIS = ("extract.cgi", "preview.cgi", "export.cgi", "stats.cgi")
-ORIGIN_HOST = "origin.test"
+# A host name the chroot's /etc/hosts maps to loopback; "test" names are special-use
+# and refused before any lookup.
+ORIGIN_HOST = "origin.example"
+# "bücher.example" and its IDNA (UTS #46) form, which the static libidn2 must
+# produce. "example" is reserved (RFC 2606) but not a special-use name that
+# the fetch refuses to look up; the chroot's /etc/hosts resolves it.
+IDN_HOST = "b\u00fccher.example"
+IDN_HOST_ASCII = "xn--bcher-kva.example"
 
 
 def archive_root(folder):
@@ -157,7 +164,7 @@ class ChrootTest(unittest.TestCase):
         os.makedirs(os.path.join(cls.root, "etc"))
         os.makedirs(os.path.join(cls.root, "proc"))
         with open(os.path.join(cls.root, "etc", "hosts"), "w") as f:
-            f.write(f"127.0.0.1 localhost {ORIGIN_HOST}\n")
+            f.write(f"127.0.0.1 localhost {ORIGIN_HOST} {IDN_HOST_ASCII}\n")
 
         ca, cert, key = make_test_ca(cls.tmp)
         cls.ca = ca
@@ -218,6 +225,13 @@ class ChrootTest(unittest.TestCase):
         self.assertEqual(status, 200, payload[:300] + err[-500:])
         urls = [i["url"] for i in json.loads(payload)["images"]]
         self.assertTrue(any(u.endswith("img/red.png") for u in urls), urls)
+
+    def test_extract_international_host(self):
+        port = harness.Context.origin.server_address[1]
+        status, payload, err = self.extract(f"http://{IDN_HOST}:{port}/fixtures/gallery.html")
+        self.assertEqual(status, 200, payload[:300] + err[-500:])
+        urls = [i["url"] for i in json.loads(payload)["images"]]
+        self.assertIn(f"http://{IDN_HOST_ASCII}:{port}/fixtures/img/red.png", urls)
 
     def test_extract_over_https(self):
         status, payload, err = self.extract(f"{self.https_origin}/fixtures/gallery.html")

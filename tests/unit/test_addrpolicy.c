@@ -144,6 +144,10 @@ static const struct address_case embedded_cases[] = {
 	{ "2002::", false },
 	{ "2001:0:4136:e378:8000:63bf:3fff:fdd2", false },
 	{ "2001:0:5db8:d822::1", false },
+	/* Teredo: server 93.184.216.34, client 93.184.216.34 (stored inverted). */
+	{ "2001:0:5db8:d822::a247:27dd", false },
+	/* Teredo: server 10.0.0.1, client 10.0.0.1 (stored inverted). */
+	{ "2001:0:a00:1::f5ff:fffe", false },
 	{ "1.1.1.1", true },
 	{ "8.8.8.8", true },
 	{ "93.184.216.34", true },

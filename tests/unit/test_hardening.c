@@ -427,6 +427,23 @@ START_TEST(export_part_file_is_exclusive)
 }
 END_TEST
 
+/* An exports folder replaced by a symbolic link is not written through. */
+START_TEST(export_part_rejects_linked_folder)
+{
+	char dir[64], elsewhere[64], link_path[128], part[256], target_part[256];
+	make_temp_dir(dir, sizeof dir);
+	make_temp_dir(elsewhere, sizeof elsewhere);
+	snprintf(link_path, sizeof link_path, "%s/exports", dir);
+	ck_assert_int_eq(symlink(elsewhere, link_path), 0);
+
+	ck_assert_ptr_null(export_open_part(dir, "linkedtoken", part, sizeof part));
+	snprintf(target_part, sizeof target_part, "%s/linkedtoken.zip.part", elsewhere);
+	ck_assert_int_eq(access(target_part, F_OK), -1);
+	remove_tree(dir);
+	remove_tree(elsewhere);
+}
+END_TEST
+
 START_TEST(cgi_parse_nul_in_name)
 {
 	static const char form[] = "ur\0l=a&x=%41\0%4";
@@ -471,6 +488,7 @@ static Suite *hardening_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, store_survives_sigkill);
 	tcase_add_test(tc, export_part_file_is_exclusive);
+	tcase_add_test(tc, export_part_rejects_linked_folder);
 	tcase_add_test(tc, cgi_parse_nul_in_name);
 	suite_add_tcase(s, tc);
 	return s;

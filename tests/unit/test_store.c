@@ -354,6 +354,105 @@ START_TEST(missing_data_dir_fails)
 }
 END_TEST
 
+/* Creates a file outside the data folder with known contents; the caller unlinks it. */
+static void make_outside_file(char *path, size_t size, const char *contents)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(path, size, "%s/ig-store-target-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp %s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, contents, strlen(contents)), (ssize_t)strlen(contents));
+	close(fd);
+}
+
+/* Asserts that the file at path contains exactly contents. */
+static void assert_file_holds(const char *path, const char *contents)
+{
+	char got[256] = "";
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	size_t n = fread(got, 1, sizeof got - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	ck_assert_str_eq(got, contents);
+}
+
+/*
+ * A symbolic link in the database's place is rejected by every kind of
+ * access, including the writers that repair damage, and its target is
+ * neither written nor moved.
+ */
+START_TEST(symlinked_store_refused)
+{
+	char target[128], db[128];
+	make_outside_file(target, sizeof target, "not a database");
+	path_in_data_dir(db, sizeof db, "imagegather.gdbm");
+	ck_assert_int_eq(symlink(target, db), 0);
+
+	long retry_after, count;
+	ck_assert_int_eq(store_count(data_dir, "export", NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, db), "error does not name the path: %s", err);
+	ck_assert_msg(strstr(err, "symbolic link"), "error does not name the cause: %s", err);
+	ck_assert_int_eq(store_hit(data_dir, "192.0.2.10", "extract", 5, NULL, &retry_after,
+				   err, sizeof err), -1);
+	ck_assert_int_eq(store_get_count(data_dir, time(NULL), "export", NULL, &count,
+					 err, sizeof err), -1);
+	long removed = 0;
+	ck_assert_int_eq(store_prune(data_dir, time(NULL), false, &removed, err, sizeof err), -1);
+
+	assert_file_holds(target, "not a database");
+	struct stat st;
+	ck_assert_int_eq(lstat(db, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(count_damaged_files(), 0);
+	unlink(target);
+}
+END_TEST
+
+/* A dangling link must not make the store create its target. */
+START_TEST(dangling_symlink_store_refused)
+{
+	char target[128], db[128];
+	make_outside_file(target, sizeof target, "");
+	unlink(target);
+	path_in_data_dir(db, sizeof db, "imagegather.gdbm");
+	ck_assert_int_eq(symlink(target, db), 0);
+
+	ck_assert_int_eq(store_count(data_dir, "export", NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "symbolic link"), "error does not name the cause: %s", err);
+	ck_assert_int_eq(access(target, F_OK), -1);
+}
+END_TEST
+
+/* A FIFO in the database's place is rejected at once; read-only opens do not block on it. */
+START_TEST(fifo_store_refused)
+{
+	char db[128];
+	path_in_data_dir(db, sizeof db, "imagegather.gdbm");
+	ck_assert_int_eq(mkfifo(db, 0600), 0);
+	long count;
+	ck_assert_int_eq(store_get_count(data_dir, time(NULL), "export", NULL, &count,
+					 err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "not a regular file"), "unexpected error: %s", err);
+	ck_assert_int_eq(store_count(data_dir, "export", NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, db), "error does not name the path: %s", err);
+}
+END_TEST
+
+/* A database owned by another user is rejected; only root can set that up. */
+START_TEST(foreign_store_refused)
+{
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(store_count(data_dir, "export", NULL, err, sizeof err), 0);
+	char db[128];
+	path_in_data_dir(db, sizeof db, "imagegather.gdbm");
+	ck_assert_int_eq(chown(db, 65534, 65534), 0);
+	ck_assert_int_eq(store_count(data_dir, "export", NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "user id 65534"), "error does not name the owner: %s", err);
+}
+END_TEST
+
 START_TEST(damaged_header_moved_aside)
 {
 	char garbage[4096];
@@ -658,6 +757,10 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, secret_long_rejected);
 	tcase_add_test(tc, invalid_names_rejected);
 	tcase_add_test(tc, missing_data_dir_fails);
+	tcase_add_test(tc, symlinked_store_refused);
+	tcase_add_test(tc, dangling_symlink_store_refused);
+	tcase_add_test(tc, fifo_store_refused);
+	tcase_add_test(tc, foreign_store_refused);
 	tcase_add_test(tc, damaged_header_moved_aside);
 	tcase_add_test(tc, truncated_database_moved_aside);
 	tcase_add_test(tc, damaged_body_recovers);

@@ -1,4 +1,4 @@
-/* Unit tests for the checks on URLs the server fetches: url_validate, url_fetch_handle, resolve_overrides. */
+/* Unit tests for the checks on URLs the server fetches: url_validate, url_fetch_handle, url_special_host, resolve_overrides. */
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +70,11 @@ static const struct validate_case cases[] = {
 	{ "http://4294967296/", NULL },
 	{ "http://256.0.0.1/", NULL },
 	{ "http://1.2.3.4.5/", NULL },
-	/* IPv6 literals keep their form; the address check judges them. */
-	{ "http://[::ffff:127.0.0.1]/", "http://[::ffff:127.0.0.1]/" },
+	/*
+	 * IPv6 literals are written in the URL standard's form, with hex
+	 * pieces only. The address check judges the address.
+	 */
+	{ "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/" },
 	{ "http://[::1]:8080/", "http://[::1]:8080/" },
 	{ "http://[::1/", NULL },
 	{ "http://[127.0.0.1]/", NULL },
@@ -204,6 +207,43 @@ START_TEST(resolve_overrides_invalid)
 }
 END_TEST
 
+START_TEST(special_host_names)
+{
+	const char *special[] = {
+		"localhost", "LOCALHOST", "localhost.", "a.localhost", "x.y.LocalHost.",
+		"printer.local", "local", "router.home.arpa", "home.arpa", "HOME.ARPA.",
+		"db.internal", "internal", "abcdefghijklmnop.onion", "x.invalid", "invalid",
+		"x.test", "test", "xn--bcher-kva.test", "a-b_c.example.TEST.",
+	};
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		ck_assert_msg(url_special_host(special[i]) != NULL, "\"%s\" not special", special[i]);
+}
+END_TEST
+
+START_TEST(ordinary_host_names)
+{
+	const char *ordinary[] = {
+		"example.com", "localhost.example.com", "mylocalhost", "notlocal",
+		"local.example", "arpa", "home.arpa.example", "myhome.arpa", "internal.example",
+		"onion.example", "testing", "test.example", "contest", "127.0.0.1", "[::1]",
+		"", ".", "xn--bcher-kva.example",
+	};
+	for (size_t i = 0; i < sizeof ordinary / sizeof ordinary[0]; i++)
+		ck_assert_msg(url_special_host(ordinary[i]) == NULL, "\"%s\" special", ordinary[i]);
+}
+END_TEST
+
+START_TEST(special_host_reason)
+{
+	const char *reason = url_special_host("a.home.arpa");
+	ck_assert_ptr_nonnull(reason);
+	ck_assert_ptr_nonnull(strstr(reason, "RFC 8375"));
+	reason = url_special_host("printer.local.");
+	ck_assert_ptr_nonnull(reason);
+	ck_assert_ptr_nonnull(strstr(reason, "RFC 6762"));
+}
+END_TEST
+
 static Suite *urlcheck_suite(void)
 {
 	Suite *s = suite_create("urlcheck");
@@ -214,6 +254,9 @@ static Suite *urlcheck_suite(void)
 	tcase_add_test(tc, fetch_handle_rejects);
 	tcase_add_test(tc, resolve_overrides_valid);
 	tcase_add_test(tc, resolve_overrides_invalid);
+	tcase_add_test(tc, special_host_names);
+	tcase_add_test(tc, ordinary_host_names);
+	tcase_add_test(tc, special_host_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }
