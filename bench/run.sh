@@ -14,7 +14,7 @@ cc -O2 -o build/bench/floor bench/floor.c
 scripts/deps.sh bench
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -Isrc -o build/bench/extract \
 	bench/extract.c build/libimagegather.a \
-	$(pkg-config --libs libcurl tidy libcrypto zlib libseccomp) -lgdbm
+	$(pkg-config --libs libcurl tidy libcrypto zlib libseccomp libidn2) -lgdbm
 export IMAGEGATHER_SHARED=${IMAGEGATHER_SHARED:-$top/../shared}
 # The CA measurement (bench/ca.py) needs the release archive of make dist.
 benches='ip link set lo up && /usr/bin/python3 bench/bench.py &&

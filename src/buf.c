@@ -21,6 +21,13 @@ void buf_free(struct buf *b)
 	buf_init(b, b->max);
 }
 
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
 /* Makes room for extra bytes plus the terminating NUL. */
 static int buf_reserve(struct buf *b, size_t extra)
 {
@@ -62,6 +69,12 @@ int buf_append_str(struct buf *b, const char *s)
 
 int buf_append_char(struct buf *b, char c)
 {
+	/* Most calls find room; this path skips the checks of buf_append. */
+	if (b->len + 2 <= b->cap && b->len < b->max) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_append(b, &c, 1);
 }
 

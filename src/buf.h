@@ -21,6 +21,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 /* Frees the data and resets the buffer to empty, keeping max. */
 void buf_free(struct buf *b);
+/* Empties the buffer but keeps its memory for the next appends. */
+void buf_reset(struct buf *b);
 /* Each returns 0, or -1 with errno EFBIG (over max) or ENOMEM. */
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);

@@ -140,8 +140,20 @@ static int report(struct scanner *s, bool too_long)
 	cssurl_fn fn = s->in_import ? s->import_fn : s->fn;
 	if (!too_long && s->token.len > 0 && fn)
 		rc = fn(s->ctx, buf_cstr(&s->token));
-	buf_free(&s->token);
+	buf_reset(&s->token);
 	return rc;
+}
+
+/* Skips a string token after its opening quote, up to its closing quote or an unescaped newline. */
+static void skip_string(struct scanner *s, char quote)
+{
+	while (s->p < s->end && *s->p != quote && *s->p != '\n') {
+		if (*s->p == '\\' && s->p + 1 < s->end)
+			s->p++;
+		s->p++;
+	}
+	if (s->p < s->end && *s->p == quote)
+		s->p++;
 }
 
 /* Consumes a string token after its opening quote; reports it when wanted. */
@@ -149,7 +161,11 @@ static int consume_string(struct scanner *s, char quote, bool wanted)
 {
 	bool too_long = false;
 	bool bad = false;
-	buf_free(&s->token);
+	if (!wanted) {
+		skip_string(s, quote);
+		return 0;
+	}
+	buf_reset(&s->token);
 	while (s->p < s->end && *s->p != quote) {
 		char c = *s->p++;
 		int rc = 0;
@@ -172,8 +188,8 @@ static int consume_string(struct scanner *s, char quote, bool wanted)
 	}
 	if (s->p < s->end && *s->p == quote)
 		s->p++;
-	if (!wanted || bad) {
-		buf_free(&s->token);
+	if (bad) {
+		buf_reset(&s->token);
 		return 0;
 	}
 	return report(s, too_long);
@@ -195,7 +211,7 @@ static void consume_bad_url(struct scanner *s)
 static int consume_url(struct scanner *s)
 {
 	bool too_long = false;
-	buf_free(&s->token);
+	buf_reset(&s->token);
 	while (s->p < s->end) {
 		unsigned char c = (unsigned char)*s->p;
 		int rc = 0;
@@ -209,13 +225,13 @@ static int consume_url(struct scanner *s)
 			if (s->p >= s->end || *s->p == ')')
 				continue;
 			consume_bad_url(s);
-			buf_free(&s->token);
+			buf_reset(&s->token);
 			return 0;
 		}
 		if (c == '"' || c == '\'' || c == '(' || c < 0x09 || c == 0x0b ||
 		    (c >= 0x0e && c < 0x20) || c == 0x7f || (c == '\\' && !valid_escape(s->p, s->end))) {
 			consume_bad_url(s);
-			buf_free(&s->token);
+			buf_reset(&s->token);
 			return 0;
 		}
 		s->p++;
@@ -240,35 +256,52 @@ static enum frame top_frame(const struct scanner *s)
 	return s->frames[s->depth - 1];
 }
 
-/* Consumes an identifier and, when "(" follows, the function it names. */
+/* Tells whether the len bytes at name spell word, ignoring ASCII case. */
+static bool name_is(const char *name, size_t len, const char *word)
+{
+	return strlen(word) == len && strncasecmp(name, word, len) == 0;
+}
+
+/*
+ * Consumes an identifier and, when "(" follows, the function it names.
+ * Identifiers without escapes, nearly all of them, are compared where they
+ * stand; the token buffer is filled only when an escape needs decoding.
+ */
 static int consume_ident_like(struct scanner *s)
 {
-	bool too_long = false;
-	buf_free(&s->token);
-	while (s->p < s->end) {
-		int rc;
-		if (is_name_char((unsigned char)*s->p)) {
-			rc = buf_append_char(&s->token, *s->p++);
-		} else if (valid_escape(s->p, s->end)) {
-			s->p++;
-			rc = consume_escape(s);
-		} else {
-			break;
+	const char *q = s->p;
+	while (q < s->end && is_name_char((unsigned char)*q))
+		q++;
+	const char *name = s->p;
+	size_t len = (size_t)(q - s->p);
+	bool escaped = valid_escape(q, s->end);
+	if (escaped) {
+		bool too_long = false;
+		buf_reset(&s->token);
+		while (s->p < s->end) {
+			int rc;
+			if (is_name_char((unsigned char)*s->p)) {
+				rc = buf_append_char(&s->token, *s->p++);
+			} else if (valid_escape(s->p, s->end)) {
+				s->p++;
+				rc = consume_escape(s);
+			} else {
+				break;
+			}
+			if (token_result(rc, &too_long) != 0)
+				return -1;
 		}
-		if (token_result(rc, &too_long) != 0)
-			return -1;
+		name = buf_cstr(&s->token);
+		len = s->token.len;
+	} else {
+		s->p = q;
 	}
-	if (s->p >= s->end || *s->p != '(') {
-		buf_free(&s->token);
+	if (s->p >= s->end || *s->p != '(')
 		return 0;
-	}
 	s->p++;
 
-	const char *name = buf_cstr(&s->token);
-	bool is_url = strcasecmp(name, "url") == 0;
-	bool is_set = strcasecmp(name, "image-set") == 0 ||
-		      strcasecmp(name, "-webkit-image-set") == 0;
-	buf_free(&s->token);
+	bool is_url = name_is(name, len, "url");
+	bool is_set = name_is(name, len, "image-set") || name_is(name, len, "-webkit-image-set");
 	if (!is_url) {
 		push_frame(s, is_set ? FRAME_IMAGE_SET : FRAME_OTHER);
 		return 0;
@@ -288,9 +321,48 @@ int cssurl_scan(const char *css, size_t len, cssurl_fn fn, void *ctx)
 	return cssurl_scan_imports(css, len, fn, NULL, ctx);
 }
 
+/* Returns where a comment whose text starts at p ends: after the star and slash that close it, or at the end. */
+static const char *comment_end(const char *p, const char *end)
+{
+	while (end - p >= 2) {
+		const char *star = memchr(p, '*', (size_t)(end - p - 1));
+		if (!star)
+			break;
+		if (star[1] == '/')
+			return star + 2;
+		p = star + 1;
+	}
+	return end;
+}
+
+/* Tells whether the n bytes before p, within css, spell word ignoring ASCII case. */
+static bool preceded_by(const char *css, const char *p, const char *word)
+{
+	size_t n = strlen(word);
+	return (size_t)(p - css) >= n && strncasecmp(p - n, word, n) == 0;
+}
+
+bool cssurl_may_reference(const char *css, size_t len)
+{
+	const char *end = css + len;
+	if (memchr(css, '\\', len))
+		return true;
+	for (const char *p = css; (p = memchr(p, '(', (size_t)(end - p))) != NULL; p++) {
+		if (preceded_by(css, p, "url") || preceded_by(css, p, "image-set"))
+			return true;
+	}
+	for (const char *p = css; (p = memchr(p, '@', (size_t)(end - p))) != NULL; p++) {
+		if (end - p > 6 && strncasecmp(p + 1, "import", 6) == 0)
+			return true;
+	}
+	return false;
+}
+
 int cssurl_scan_imports(const char *css, size_t len, cssurl_fn fn, cssurl_fn import_fn,
 			void *ctx)
 {
+	if (!cssurl_may_reference(css, len))
+		return 0;
 	struct scanner s = {.p = css, .end = css + len, .depth = 0, .fn = fn,
 			    .import_fn = import_fn, .ctx = ctx};
 	/* Room for an inline data: image, the largest URL worth reporting. */
@@ -300,14 +372,7 @@ int cssurl_scan_imports(const char *css, size_t len, cssurl_fn fn, cssurl_fn imp
 	while (rc == 0 && s.p < s.end) {
 		char c = *s.p;
 		if (c == '/' && s.p + 1 < s.end && s.p[1] == '*') {
-			const char *close = NULL;
-			for (const char *q = s.p + 2; q + 1 < s.end; q++) {
-				if (q[0] == '*' && q[1] == '/') {
-					close = q;
-					break;
-				}
-			}
-			s.p = close ? close + 2 : s.end;
+			s.p = comment_end(s.p + 2, s.end);
 		} else if (c == '"' || c == '\'') {
 			s.p++;
 			enum frame f = top_frame(&s);

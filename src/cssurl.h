@@ -2,6 +2,7 @@
 #ifndef IG_CSSURL_H
 #define IG_CSSURL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -26,5 +27,13 @@ int cssurl_scan(const char *css, size_t len, cssurl_fn fn, void *ctx);
  */
 int cssurl_scan_imports(const char *css, size_t len, cssurl_fn fn, cssurl_fn import_fn,
 			void *ctx);
+
+/*
+ * Tells whether len bytes of CSS may hold a reference: a "url(" or
+ * "image-set(" call or an "@import". Without a backslash these can only be
+ * written out, so a search for "(" and "@" settles it; with one, escapes
+ * may spell them. The scans above skip CSS for which this is false.
+ */
+bool cssurl_may_reference(const char *css, size_t len);
 
 #endif

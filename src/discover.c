@@ -106,6 +106,12 @@ static const char *const non_image_elements[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A text the pre-pass set aside: the CSS of a <style> or an SVG document. Owned. */
+struct set_aside {
+	char *text;
+	size_t len;
+};
+
 /* The state of one discovery run. */
 struct discovery {
 	TidyDoc doc;
@@ -120,6 +126,9 @@ struct discovery {
 	size_t picture_group;
 	TidyNode anchor;      /* the last <a> read, and its group */
 	size_t anchor_group;
+	struct set_aside *texts;  /* the <style> and <svg> texts the pre-pass set aside, by number */
+	size_t text_count;
+	size_t text_cap;
 	bool nomem;
 };
 
@@ -212,12 +221,22 @@ static long parse_dimension(const char *text)
 	return v;
 }
 
+/* Hashes a URL eight bytes at a step: data: URLs run to hundreds of kilobytes. */
 static uint64_t hash_text(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	size_t len = strlen(s);
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	uint64_t tail = 0;
+	memcpy(&tail, s + i, len - i);
+	h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
 }
 
 /* Returns the slot for url in the table: its index plus one, or an empty slot. */
@@ -435,13 +454,42 @@ static void add_css(struct discovery *d, const char *css, size_t len, const char
 		d->nomem = true;
 }
 
-/* Tells whether the element's lazy-load attributes name a non-data URL. */
-static bool has_real_lazy_url(TidyNode node)
+#define LAZY_COUNT (COUNT(lazy_src_attrs) + COUNT(lazy_srcset_attrs))
+
+/* Returns the name of lazy-load attribute i: those of lazy_src_attrs, then of lazy_srcset_attrs. */
+static const char *lazy_name(size_t i)
 {
-	for (size_t i = 0; i < COUNT(lazy_src_attrs) + COUNT(lazy_srcset_attrs); i++) {
-		const char *name = i < COUNT(lazy_src_attrs) ? lazy_src_attrs[i]
-							     : lazy_srcset_attrs[i - COUNT(lazy_src_attrs)];
-		const char *v = attr_value(node, name);
+	return i < COUNT(lazy_src_attrs) ? lazy_src_attrs[i] : lazy_srcset_attrs[i - COUNT(lazy_src_attrs)];
+}
+
+/* The lazy-load attributes of one element, read in one pass over its attributes. */
+struct lazy_attrs {
+	const char *value[LAZY_COUNT];  /* by lazy_name() index; NULL when absent */
+	bool any;
+};
+
+static void read_lazy_attrs(TidyNode node, struct lazy_attrs *lazy)
+{
+	memset(lazy, 0, sizeof *lazy);
+	for (TidyAttr a = tidyAttrFirst(node); a; a = tidyAttrNext(a)) {
+		const char *n = tidyAttrName(a);
+		if (!n || strncasecmp(n, "data-", 5) != 0)
+			continue;
+		for (size_t i = 0; i < LAZY_COUNT; i++) {
+			if (!lazy->value[i] && strcasecmp(n, lazy_name(i)) == 0) {
+				lazy->value[i] = tidyAttrValue(a);
+				lazy->any = lazy->any || lazy->value[i];
+				break;
+			}
+		}
+	}
+}
+
+/* Tells whether the element's lazy-load attributes name a non-data URL. */
+static bool has_real_lazy_url(const struct lazy_attrs *lazy)
+{
+	for (size_t i = 0; lazy->any && i < LAZY_COUNT; i++) {
+		const char *v = lazy->value[i];
 		if (!v)
 			continue;
 		v += strspn(v, " \t\n\r\f");
@@ -479,16 +527,16 @@ static bool has_image_extension(const char *ref)
  * because data-src on other elements often names a page or a video.
  * A value written as url(...) is read as CSS.
  */
-static void add_lazy(struct discovery *d, TidyNode node, const char *tag,
+static void add_lazy(struct discovery *d, const struct lazy_attrs *lazy, const char *tag,
 		     const struct element_info *info)
 {
 	bool image_element = strcasecmp(tag, "img") == 0 || strcasecmp(tag, "source") == 0;
-	if (in_names(tag, non_image_elements, COUNT(non_image_elements)))
+	if (!lazy->any || in_names(tag, non_image_elements, COUNT(non_image_elements)))
 		return;
 	struct element_info li = *info;
 	li.skip_data = false;
 	for (size_t i = 0; i < COUNT(lazy_src_attrs); i++) {
-		const char *v = attr_value(node, lazy_src_attrs[i]);
+		const char *v = lazy->value[i];
 		if (!v)
 			continue;
 		const char *t = v + strspn(v, " \t\n\r\f");
@@ -499,8 +547,8 @@ static void add_lazy(struct discovery *d, TidyNode node, const char *tag,
 		if (image_element || has_image_extension(t) || strncasecmp(t, "data:image/", 11) == 0)
 			add_candidate(d, v, "lazy", &li, NULL);
 	}
-	for (size_t i = 0; i < COUNT(lazy_srcset_attrs); i++)
-		add_srcset(d, attr_value(node, lazy_srcset_attrs[i]), "lazy", &li);
+	for (size_t i = COUNT(lazy_src_attrs); i < LAZY_COUNT; i++)
+		add_srcset(d, lazy->value[i], "lazy", &li);
 }
 
 /* Finds the alt text of the first <img> inside an element, looking at a bounded number of nodes. */
@@ -576,6 +624,14 @@ static void icon_size(const char *sizes, struct element_info *info)
 	}
 }
 
+/* Tells whether a meta property, name or (when itemprop) itemprop value names an image. */
+static bool meta_value_names_image(const char *v, bool itemprop)
+{
+	v += strspn(v, " \t\n\r\f");
+	return in_names(v, meta_image_names, COUNT(meta_image_names)) ||
+	       (itemprop && (strcasecmp(v, "image") == 0 || strcasecmp(v, "thumbnailUrl") == 0));
+}
+
 static void read_meta(struct discovery *d, TidyNode node, const struct element_info *info)
 {
 	const char *keys[] = {"property", "name", "itemprop"};
@@ -583,10 +639,7 @@ static void read_meta(struct discovery *d, TidyNode node, const struct element_i
 		const char *v = attr_value(node, keys[i]);
 		if (!v)
 			continue;
-		v += strspn(v, " \t\n\r\f");
-		bool wanted = in_names(v, meta_image_names, COUNT(meta_image_names)) ||
-			      (i == 2 && (strcasecmp(v, "image") == 0 || strcasecmp(v, "thumbnailUrl") == 0));
-		if (wanted) {
+		if (meta_value_names_image(v, i == 2)) {
 			add_candidate(d, attr_value(node, "content"), "meta", info, NULL);
 			return;
 		}
@@ -629,7 +682,6 @@ static void read_script(struct discovery *d, TidyNode node)
 
 static void read_img(struct discovery *d, TidyNode node, struct element_info *info)
 {
-	info->skip_data = has_real_lazy_url(node);
 	add_candidate(d, attr_value(node, "src"), "img", info, NULL);
 	add_srcset(d, attr_value(node, "srcset"), "srcset", info);
 }
@@ -677,198 +729,47 @@ static void read_embedded(struct discovery *d, TidyNode node, const char *tag,
 		add_candidate(d, ref, "embed", info, NULL);
 }
 
-/* Tells whether node sits inside another <svg>, whose image it is part of. */
-static bool inside_svg(TidyNode node)
-{
-	for (TidyNode p = tidyGetParent(node); p; p = tidyGetParent(p)) {
-		const char *name = tidyNodeGetName(p);
-		if (name && strcasecmp(name, "svg") == 0)
-			return true;
-	}
-	return false;
-}
+/* The prefix of an exported SVG's data: URL. */
+#define SVG_DATA_PREFIX "data:image/svg+xml;base64,"
 
-/*
- * SVG element and attribute names with capitals. tidy lower-cases names;
- * the HTML parser restores these spellings (WHATWG HTML 13.2.6.5, "adjust
- * SVG attributes" and the SVG tag name table), and SVG needs them.
- */
-static const char *const svg_mixed_case_names[] = {
-	"altGlyph", "altGlyphDef", "altGlyphItem", "animateColor", "animateMotion",
-	"animateTransform", "clipPath", "feBlend", "feColorMatrix", "feComponentTransfer",
-	"feComposite", "feConvolveMatrix", "feDiffuseLighting", "feDisplacementMap",
-	"feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB", "feFuncG",
-	"feFuncR", "feGaussianBlur", "feImage", "feMerge", "feMergeNode", "feMorphology",
-	"feOffset", "fePointLight", "feSpecularLighting", "feSpotLight", "feTile",
-	"feTurbulence", "foreignObject", "glyphRef", "linearGradient", "radialGradient",
-	"textPath", "attributeName", "attributeType", "baseFrequency", "baseProfile",
-	"calcMode", "clipPathUnits", "diffuseConstant", "edgeMode", "filterUnits",
-	"gradientTransform", "gradientUnits", "kernelMatrix", "kernelUnitLength",
-	"keyPoints", "keySplines", "keyTimes", "lengthAdjust", "limitingConeAngle",
-	"markerHeight", "markerUnits", "markerWidth", "maskContentUnits", "maskUnits",
-	"numOctaves", "pathLength", "patternContentUnits", "patternTransform",
-	"patternUnits", "pointsAtX", "pointsAtY", "pointsAtZ", "preserveAlpha",
-	"preserveAspectRatio", "primitiveUnits", "refX", "refY", "repeatCount",
-	"repeatDur", "requiredExtensions", "requiredFeatures", "specularConstant",
-	"specularExponent", "spreadMethod", "startOffset", "stdDeviation", "stitchTiles",
-	"surfaceScale", "systemLanguage", "tableValues", "targetX", "targetY",
-	"textLength", "viewBox", "viewTarget", "xChannelSelector", "yChannelSelector",
-	"zoomAndPan",
-};
+/* The largest SVG document whose data: URL fits URL_DATA_MAX_LEN. */
+#define SVG_MAX_BYTES ((URL_DATA_MAX_LEN - (sizeof SVG_DATA_PREFIX - 1)) / 4 * 3)
 
-/* Returns the SVG spelling of a name tidy lower-cased. */
-static const char *svg_name(const char *name)
+/* Returns the text the pre-pass set aside for an element, or NULL; *len gets its length. */
+static const char *set_aside_text(const struct discovery *d, TidyNode node, size_t *len)
 {
-	for (size_t i = 0; i < COUNT(svg_mixed_case_names); i++) {
-		if (strcasecmp(name, svg_mixed_case_names[i]) == 0)
-			return svg_mixed_case_names[i];
-	}
-	return name;
-}
-
-/* Appends text with the characters markup gives meaning to escaped. */
-static int append_escaped(struct buf *out, const char *text, size_t len)
-{
-	int rc = 0;
-	for (size_t i = 0; i < len && rc == 0; i++) {
-		switch (text[i]) {
-		case '&':
-			rc = buf_append_str(out, "&amp;");
-			break;
-		case '<':
-			rc = buf_append_str(out, "&lt;");
-			break;
-		case '>':
-			rc = buf_append_str(out, "&gt;");
-			break;
-		case '"':
-			rc = buf_append_str(out, "&quot;");
-			break;
-		default:
-			rc = buf_append_char(out, text[i]);
-		}
-	}
-	return rc;
-}
-
-/* Elements left out of an exported SVG, with their content: scripts and embedded HTML. */
-static bool svg_skipped(TidyNode node)
-{
-	const char *name = tidyNodeGetName(node);
-	return name && (strcasecmp(name, "script") == 0 || strcasecmp(name, "foreignobject") == 0);
-}
-
-/*
- * Appends the start of a node: an element's start tag without event
- * handler attributes, or a text node's escaped text. The root gets the SVG
- * and XLink namespace declarations that the HTML parser implies.
- */
-static int svg_node_start(TidyDoc doc, TidyNode node, bool root, struct buf *out)
-{
-	TidyNodeType type = tidyNodeGetType(node);
-	if (type == TidyNode_Text) {
-		/*
-		 * tidy keeps character references in text as written, so only
-		 * markup characters are escaped. NOTE: a named reference that XML
-		 * lacks, such as "&copy;", makes the exported SVG invalid.
-		 */
-		TidyBuffer text;
-		tidyBufInit(&text);
-		tidyNodeGetValue(doc, node, &text);
-		int rc = 0;
-		for (uint32_t i = 0; i < text.size && rc == 0; i++) {
-			char c = (char)text.bp[i];
-			rc = c == '<' ? buf_append_str(out, "&lt;") :
-			     c == '>' ? buf_append_str(out, "&gt;") : buf_append_char(out, c);
-		}
-		tidyBufFree(&text);
-		return rc;
-	}
-	if (type != TidyNode_Start && type != TidyNode_StartEnd)
-		return 0;
-	int rc = buf_printf(out, "<%s", svg_name(tidyNodeGetName(node)));
-	if (root)
-		rc |= buf_append_str(out, " xmlns=\"http://www.w3.org/2000/svg\" "
-				     "xmlns:xlink=\"http://www.w3.org/1999/xlink\"");
-	for (TidyAttr a = tidyAttrFirst(node); a && rc == 0; a = tidyAttrNext(a)) {
-		const char *name = tidyAttrName(a);
-		const char *value = tidyAttrValue(a);
-		if (!name || strncasecmp(name, "on", 2) == 0 || strncasecmp(name, "xmlns", 5) == 0)
-			continue;
-		rc |= buf_printf(out, " %s=\"", svg_name(name));
-		rc |= append_escaped(out, value ? value : "", value ? strlen(value) : 0);
-		rc |= buf_append_char(out, '"');
-	}
-	return rc | buf_append_char(out, '>');
-}
-
-static int svg_node_end(TidyNode node, struct buf *out)
-{
-	TidyNodeType type = tidyNodeGetType(node);
-	if (type != TidyNode_Start && type != TidyNode_StartEnd)
-		return 0;
-	return buf_printf(out, "</%s>", svg_name(tidyNodeGetName(node)));
-}
-
-/* Serialises the <svg> element root and its content as a standalone SVG document. */
-static int serialise_svg(TidyDoc doc, TidyNode root, struct buf *out)
-{
-	int rc = svg_node_start(doc, root, true, out);
-	TidyNode n = tidyGetChild(root);
-	while (n && rc == 0) {
-		bool skip = svg_skipped(n);
-		if (!skip)
-			rc = svg_node_start(doc, n, false, out);
-		TidyNode child = skip ? NULL : tidyGetChild(n);
-		if (child) {
-			n = child;
-			continue;
-		}
-		/* n has no children left to visit: close it and the ancestors it ends. */
-		while (n && rc == 0) {
-			if (!svg_skipped(n))
-				rc = svg_node_end(n, out);
-			TidyNode next = tidyGetNext(n);
-			if (next) {
-				n = next;
-				break;
-			}
-			n = tidyGetParent(n);
-			if (n == root)
-				n = NULL;
-		}
-	}
-	return rc ? -1 : svg_node_end(root, out);
+	const char *number = attr_value(node, HTMLPREP_TEXT_ATTR);
+	if (!number)
+		return NULL;
+	char *end;
+	unsigned long i = strtoul(number, &end, 10);
+	if (*end != '\0' || i >= d->text_count)
+		return NULL;
+	*len = d->texts[i].len;
+	return d->texts[i].text;
 }
 
 /*
  * Exports an inline <svg> element (not one nested in another) as a
- * standalone image: a base64 data: URL of kind svg. Markup over what a
- * data: URL may hold is skipped.
+ * standalone image: a base64 data: URL of kind svg, from the document the
+ * pre-pass wrote (src/svgexport.c). An empty document was too large.
  */
 static void read_inline_svg(struct discovery *d, TidyNode node, const struct element_info *info)
 {
-	if (inside_svg(node))
+	size_t len = 0;
+	const char *svg = set_aside_text(d, node, &len);
+	if (!svg || len == 0 || len > SVG_MAX_BYTES)
 		return;
-	struct buf svg;
-	buf_init(&svg, URL_DATA_MAX_LEN);
-	const char *prefix = "data:image/svg+xml;base64,";
-	if (serialise_svg(d->doc, node, &svg) != 0 ||
-	    strlen(prefix) + 4 * ((svg.len + 2) / 3) > URL_DATA_MAX_LEN) {
-		buf_free(&svg);
-		return;
-	}
-	char *url = malloc(strlen(prefix) + 4 * ((svg.len + 2) / 3) + 1);
+	size_t prefix = sizeof SVG_DATA_PREFIX - 1;
+	char *url = malloc(prefix + 4 * ((len + 2) / 3) + 1);
 	if (!url) {
 		d->nomem = true;
-	} else {
-		strcpy(url, prefix);
-		EVP_EncodeBlock((unsigned char *)url + strlen(prefix), (const unsigned char *)buf_cstr(&svg),
-				(int)svg.len);
-		add_candidate(d, url, "svg", info, NULL);
-		free(url);
+		return;
 	}
-	buf_free(&svg);
+	memcpy(url, SVG_DATA_PREFIX, prefix);
+	EVP_EncodeBlock((unsigned char *)url + prefix, (const unsigned char *)svg, (int)len);
+	add_candidate(d, url, "svg", info, NULL);
+	free(url);
 }
 
 /* Tells whether ancestor contains node within a few levels. */
@@ -905,9 +806,26 @@ static size_t element_group(struct discovery *d, TidyNode node, const char *tag)
 	return group;
 }
 
+/* Reads the CSS of a <style>: the text the pre-pass set aside, or the element's own. */
+static void read_style(struct discovery *d, TidyNode node)
+{
+	size_t len = 0;
+	const char *css = set_aside_text(d, node, &len);
+	if (css) {
+		add_css(d, css, len, "css");
+		return;
+	}
+	TidyBuffer text;
+	node_text(d->doc, node, &text);
+	add_css(d, (const char *)text.bp, text.size, "css");
+	tidyBufFree(&text);
+}
+
 /* Reads the images one element names; its children are walked by the caller. */
 static void read_element(struct discovery *d, TidyNode node, const char *tag)
 {
+	struct lazy_attrs lazy;
+	read_lazy_attrs(node, &lazy);
 	struct element_info info = {
 		.alt = attr_value(node, "alt"),
 		.width = parse_dimension(attr_value(node, "width")),
@@ -916,12 +834,14 @@ static void read_element(struct discovery *d, TidyNode node, const char *tag)
 		.group = element_group(d, node, tag),
 	};
 
+	bool image = strcasecmp(tag, "img") == 0 || strcasecmp(tag, "source") == 0;
+	/* On img and source, a real lazy URL makes a data: src a placeholder. */
+	info.skip_data = image && has_real_lazy_url(&lazy);
 	if (strcasecmp(tag, "img") == 0) {
 		read_img(d, node, &info);
 	} else if (strcasecmp(tag, "source") == 0) {
 		TidyNode parent = tidyGetParent(node);
 		const char *pname = parent ? tidyNodeGetName(parent) : NULL;
-		info.skip_data = has_real_lazy_url(node);
 		add_srcset(d, attr_value(node, "srcset"), "source", &info);
 		if (pname && strcasecmp(pname, "picture") == 0)
 			add_candidate(d, attr_value(node, "src"), "source", &info, NULL);
@@ -949,10 +869,7 @@ static void read_element(struct discovery *d, TidyNode node, const char *tag)
 			add_candidate(d, href, "link", &info, NULL);
 		}
 	} else if (strcasecmp(tag, "style") == 0) {
-		TidyBuffer text;
-		node_text(d->doc, node, &text);
-		add_css(d, (const char *)text.bp, text.size, "css");
-		tidyBufFree(&text);
+		read_style(d, node);
 	} else if (strcasecmp(tag, "script") == 0) {
 		read_script(d, node);
 	} else if (in_names(tag, (const char *const[]){"body", "table", "td", "th", "tr"}, 5)) {
@@ -960,7 +877,7 @@ static void read_element(struct discovery *d, TidyNode node, const char *tag)
 		add_candidate(d, attr_value(node, "background"), "css", &plain, NULL);
 	}
 
-	add_lazy(d, node, tag, &info);
+	add_lazy(d, &lazy, tag, &info);
 	const char *style = attr_value(node, "style");
 	if (style)
 		add_css(d, style, strlen(style), "css");
@@ -1112,6 +1029,228 @@ static int choose_base(struct discovery *d, TidyNode root, const char *page,
 	return 0;
 }
 
+static int compare_names(const void *key, const void *member)
+{
+	return strcmp(key, *(const char *const *)member);
+}
+
+/* Elements read whole: their attributes, what they contain or where they are; sorted for bsearch. */
+static const char *const structural_elements[] = {
+	"audio", "base", "body", "caption", "embed", "head", "html", "img", "noscript", "object", "picture", "source", "style", "svg", "table", "tbody", "td",
+	"template", "tfoot", "th", "thead", "title", "tr", "video",
+};
+
+/* Attributes that make any other element worth reading. */
+static bool attribute_matters(const struct htmlprep_attr *a)
+{
+	if (a->name_len == 5 && strncasecmp(a->name, "style", 5) == 0)
+		return true;
+	if (a->name_len <= 5 || strncasecmp(a->name, "data-", 5) != 0)
+		return false;
+	for (size_t i = 0; i < LAZY_COUNT; i++) {
+		const char *name = lazy_name(i);
+		if (strlen(name) == a->name_len && strncasecmp(a->name, name, a->name_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Attributes read_element() and the functions it calls read, besides the lazy-load ones; sorted for bsearch. */
+static const char *const read_attributes[] = {
+	"alt", "as", "background", "content", "data", "height", "href", "imagesrcset",
+	"itemprop", "name", "poster", "property", "rel", "sizes", "src", "srcset", "style",
+	"type", "width", "xlink:href",
+};
+
+/* The pre-pass's attribute_filter: keeps what discovery reads, drops class, id and the like. */
+static bool is_read_attribute(const char *name, size_t len)
+{
+	char lower[16];
+	if (len > 5 && strncasecmp(name, "data-", 5) == 0 && len < 32) {
+		for (size_t i = 0; i < LAZY_COUNT; i++) {
+			if (strlen(lazy_name(i)) == len && strncasecmp(name, lazy_name(i), len) == 0)
+				return true;
+		}
+		return len == sizeof HTMLPREP_TEXT_ATTR - 1 &&
+		       strncasecmp(name, HTMLPREP_TEXT_ATTR, len) == 0;
+	}
+	if (len >= sizeof lower)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		lower[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
+	lower[len] = '\0';
+	return bsearch(lower, read_attributes, COUNT(read_attributes), sizeof read_attributes[0],
+		       compare_names) != NULL;
+}
+
+/*
+ * Tells whether an attribute, if it is a style, may name an image: a style
+ * without "url(" or "image-set(" names none, unless CSS escapes or
+ * character references ("url&#40;") hide them.
+ */
+static bool style_may_reference(const struct htmlprep_attr *a)
+{
+	if (a->name_len != 5 || strncasecmp(a->name, "style", 5) != 0)
+		return true;
+	if (!a->value)
+		return false;
+	return memchr(a->value, '&', a->value_len) || cssurl_may_reference(a->value, a->value_len);
+}
+
+/* Returns the value of the attribute called name, or NULL; *len gets its length. */
+static const char *prep_attr(const struct htmlprep_attr *attrs, size_t count, const char *name,
+			     size_t *len)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < count; i++) {
+		if (attrs[i].name_len == n && strncasecmp(attrs[i].name, name, n) == 0 && attrs[i].value) {
+			*len = attrs[i].value_len;
+			return attrs[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* Tells whether a <meta>, as written, names an image the way read_meta() reads it. */
+static bool meta_names_image(const struct htmlprep_attr *attrs, size_t count)
+{
+	static const char *const keys[] = {"property", "name", "itemprop"};
+	for (size_t k = 0; k < COUNT(keys); k++) {
+		size_t len = 0;
+		const char *v = prep_attr(attrs, count, keys[k], &len);
+		char copy[64];
+		if (!v)
+			continue;
+		/* Values with character references are rare enough to keep without looking. */
+		if (len >= sizeof copy || memchr(v, '&', len))
+			return true;
+		memcpy(copy, v, len);
+		copy[len] = '\0';
+		if (meta_value_names_image(copy, k == 2))
+			return true;
+	}
+	return false;
+}
+
+/* Tells whether read_link() reads anything of a <link>, as written: its rel or an itemprop. */
+static bool link_matters(const struct htmlprep_attr *attrs, size_t count)
+{
+	static const char *const rels[] = {"image_src", "preload", "stylesheet", "manifest"};
+	size_t len = 0;
+	char copy[256];
+	if (prep_attr(attrs, count, "itemprop", &len))
+		return true;
+	const char *rel = prep_attr(attrs, count, "rel", &len);
+	if (!rel)
+		return false;
+	if (len >= sizeof copy || memchr(rel, '&', len))
+		return true;
+	memcpy(copy, rel, len);
+	copy[len] = '\0';
+	if (rel_is_icon(copy))
+		return true;
+	for (size_t i = 0; i < COUNT(rels); i++) {
+		if (has_token(copy, rels[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Tells whether a script type, as written, is application/ld+json. */
+static bool is_json_ld_type(const char *type, size_t len)
+{
+	static const char want[] = "application/ld+json";
+	if (!type)
+		return false;
+	while (len && *type && strchr(" \t\n\r\f", *type)) {
+		type++;
+		len--;
+	}
+	while (len && type[len - 1] && strchr(" \t\n\r\f", type[len - 1]))
+		len--;
+	return len == sizeof want - 1 && strncasecmp(type, want, len) == 0;
+}
+
+/* Tells whether an attribute value, as written, names an image file; long values count. */
+static bool value_has_image_extension(const char *value, size_t len)
+{
+	char copy[2048];
+	if (len >= sizeof copy)
+		return true;
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	return has_image_extension(copy);
+}
+
+/*
+ * The pre-pass filter: hands tidy only the elements read_element() reads
+ * and the ones that place them (picture, a, tables, noscript, template).
+ * An element that only carries a style or lazy-load attribute is kept as
+ * its attributes alone.
+ */
+static enum htmlprep_keep element_matters(const char *name, const struct htmlprep_attr *attrs,
+					  size_t count)
+{
+	size_t len = 0;
+	const char *v;
+	if (bsearch(name, structural_elements, COUNT(structural_elements),
+		    sizeof structural_elements[0], compare_names))
+		return HTMLPREP_KEEP;
+	if (strcmp(name, "meta") == 0)
+		return meta_names_image(attrs, count) ? HTMLPREP_KEEP : HTMLPREP_DROP;
+	if (strcmp(name, "link") == 0)
+		return link_matters(attrs, count) ? HTMLPREP_KEEP : HTMLPREP_DROP;
+	if (strcmp(name, "script") == 0) {
+		v = prep_attr(attrs, count, "type", &len);
+		return is_json_ld_type(v, len) ? HTMLPREP_KEEP : HTMLPREP_DROP;
+	}
+	if (strcmp(name, "a") == 0 && (v = prep_attr(attrs, count, "href", &len)) != NULL &&
+	    value_has_image_extension(v, len))
+		return HTMLPREP_KEEP;
+	if (strcmp(name, "input") == 0 && (v = prep_attr(attrs, count, "type", &len)) != NULL &&
+	    len == 5 && strncasecmp(v, "image", 5) == 0)
+		return HTMLPREP_KEEP;
+	bool non_image = in_names(name, non_image_elements, COUNT(non_image_elements));
+	for (size_t i = 0; i < count; i++) {
+		if (!attribute_matters(&attrs[i]) || !style_may_reference(&attrs[i]))
+			continue;
+		/* Lazy-load attributes of media and frames are not read, but their style is. */
+		if (non_image)
+			return prep_attr(attrs, count, "style", &len) ? HTMLPREP_KEEP : HTMLPREP_DROP;
+		return HTMLPREP_ATTRIBUTES;
+	}
+	return HTMLPREP_DROP;
+}
+
+/* The pre-pass's set_aside callback: keeps a copy of the text for read_style() and read_inline_svg(). */
+static int keep_set_aside(void *ctx, const char *text, size_t len)
+{
+	struct discovery *d = ctx;
+	if (d->text_count == d->text_cap) {
+		size_t cap = d->text_cap ? d->text_cap * 2 : 16;
+		struct set_aside *grown = realloc(d->texts, cap * sizeof *grown);
+		if (!grown)
+			return -1;
+		d->texts = grown;
+		d->text_cap = cap;
+	}
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return -1;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	d->texts[d->text_count++] = (struct set_aside){.text = copy, .len = len};
+	return 0;
+}
+
+/* Frees the texts the pre-pass set aside. */
+static void free_set_aside(struct discovery *d)
+{
+	for (size_t i = 0; i < d->text_count; i++)
+		free(d->texts[i].text);
+	free(d->texts);
+}
+
 /* Parses the prepared text with tidy and walks it. */
 static int parse_and_walk(struct discovery *d, const char *text, const char *page,
 			  struct page_meta *meta, char *err, size_t errlen)
@@ -1172,16 +1311,25 @@ int discover_images_encoded(const char *html, size_t len, const char *page_url,
 		free(page);
 		return -1;
 	}
-	/* The pre-pass output grows only by "&amp;" rewrites: at most 5 bytes per input byte. */
-	buf_init(&text, len > SIZE_MAX / 5 - 1 ? SIZE_MAX : len * 5 + 1);
-	const struct htmlprep_limits limits = {
+	/*
+	 * The pre-pass writes at most 6 bytes per input byte ('"' becomes
+	 * "&quot;"), plus end tags and <span> wrappers, each shorter than
+	 * twice the start tag it follows.
+	 */
+	buf_init(&text, len > SIZE_MAX / 8 - 64 ? SIZE_MAX : len * 8 + 64);
+	const struct htmlprep_options options = {
 		.max_depth = MAX_DEPTH,
 		.max_elements = MAX_ELEMENTS,
 		.max_attributes = MAX_ATTRIBUTES,
 		.max_element_attributes = MAX_ELEMENT_ATTRIBUTES,
 		.max_value_bytes = MAX_VALUE_BYTES,
+		.filter = element_matters,
+		.attribute_filter = is_read_attribute,
+		.max_svg_bytes = SVG_MAX_BYTES,
+		.set_aside = keep_set_aside,
+		.set_aside_ctx = &d,
 	};
-	rc = html_prepare_limited(html, len, &limits, &text, err, errlen);
+	rc = html_prepare(html, len, &options, &text, err, errlen);
 	if (rc != 0) {
 		rc = rc == HTMLPREP_TOO_LARGE ? DISCOVER_TOO_LARGE : -1;
 		goto done;
@@ -1193,6 +1341,7 @@ done:
 	buf_free(&text);
 	free(d.base);
 	free(d.seen);
+	free_set_aside(&d);
 	free(page);
 	return rc;
 }

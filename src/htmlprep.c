@@ -1,4 +1,4 @@
-/* Linear pre-pass over raw HTML before tidy-html5: nesting bound, script bodies dropped, attribute ampersands kept. */
+/* Linear pre-pass over raw HTML before tidy-html5: page bounds, the filter's choice of elements, browser-like tags. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,29 +8,63 @@
 
 #include "buf.h"
 #include "htmlprep.h"
+#include "svgexport.h"
 
 /*
- * Size of the table of element names. Once it is half full, further names
- * share slot 0, which no end tag closes by name.
+ * Size of the table of element names. It starts with every name tidy
+ * has; once it is half full, further names share slot 0, which has no
+ * name, no rule and no end tag.
  */
 #define NAME_SLOTS 1024
 #define NAME_MAX_LEN 32
 
+/* Maximum attributes kept per element, whatever the options set. */
+#define ATTRS_MAX 1024
+
+/* Facts about an element name. */
+enum name_flag {
+	NAME_VOID = 1u << 0,        /* no content, no end tag */
+	NAME_RAW_TEXT = 1u << 1,    /* content is text up to the matching end tag */
+	NAME_FORMATTING = 1u << 2,  /* reopened after an end tag that closes it from outside */
+	NAME_FOREIGN = 1u << 3,     /* svg or math: self-closing tags count */
+	NAME_SVG = 1u << 4,
+	NAME_TIDY_DROPS = 1u << 5,  /* tidy would drop the element with its attributes */
+};
+
 struct name_slot {
 	char name[NAME_MAX_LEN + 1];
 	size_t open;        /* how many elements of this name are open */
+	unsigned flags;     /* enum name_flag */
+	unsigned triggers;  /* implied-close rules a start tag of this name applies */
+	unsigned targets;   /* rules that close an element of this name */
+	unsigned bounds;    /* rules whose search stops at an element of this name */
 	bool used;
+};
+
+struct open_element {
+	size_t slot;
+	bool written;       /* its start tag is in the output, so its end tag must follow */
+	bool prefixed;      /* written with UNKNOWN_PREFIX */
+	bool exported;      /* part of the SVG being exported, as svg_state records */
+	bool export_root;   /* the <svg> whose export ends with it */
+	enum svg_start svg_state;
 };
 
 struct prep {
 	const char *p;
 	const char *end;
 	struct buf *out;
-	const struct htmlprep_limits *limits;
-	size_t *stack;      /* slot index of each open element, outermost first */
+	const struct htmlprep_options *opt;
+	struct open_element *stack;  /* open elements, outermost first */
 	size_t depth;
 	struct name_slot *slots;
 	size_t slot_count;
+	size_t foreign;     /* open svg and math elements */
+	struct svg_export svg;  /* the inline SVG being exported, while exporting */
+	bool exporting;
+	size_t set_aside;   /* texts handed to the set_aside callback so far */
+	struct htmlprep_attr *attrs;
+	size_t max_attrs;
 	size_t elements;    /* start tags read so far */
 	size_t attributes;  /* attributes read so far, dropped ones included */
 	bool too_deep;
@@ -38,11 +72,14 @@ struct prep {
 	bool too_many_attributes;
 };
 
-/* One start tag as read from the source. */
+/* One start tag as read from the page; its attributes are in prep.attrs. */
 struct tag {
-	char name[NAME_MAX_LEN + 1];   /* lower-cased, truncated */
+	char name[NAME_MAX_LEN + 1];  /* lower-cased; empty when the name is longer */
+	const char *raw;              /* the name as written */
+	size_t raw_len;
+	size_t attr_count;
 	bool self_closing;
-	const char *type;              /* value of the type attribute, or NULL */
+	const char *type;             /* value of the type attribute, or NULL */
 	size_t type_len;
 };
 
@@ -66,36 +103,59 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Tells whether name is one of the words in list, separated by spaces. */
-static bool in_list(const char *name, const char *list)
-{
-	size_t len = strlen(name);
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, " ");
-		if (n == len && strncmp(p, name, n) == 0)
-			return true;
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	return false;
-}
-
 static const char void_elements[] =
 	"area base br col embed hr img image input link meta source track wbr "
 	"param keygen frame basefont bgsound";
 static const char raw_text_elements[] =
 	"script style textarea title xmp iframe noembed noframes";
-static const char block_elements[] =
-	"address article aside blockquote details div dl fieldset figcaption "
-	"figure footer form h1 h2 h3 h4 h5 h6 header hr main menu nav ol p pre "
-	"section table ul";
+static const char formatting_elements[] =
+	"a b big code em font i nobr s small strike strong tt u";
+
+#define BLOCK_ELEMENTS \
+	"address article aside blockquote details div dl fieldset figcaption " \
+	"figure footer form h1 h2 h3 h4 h5 h6 header hr main menu nav ol p pre " \
+	"section table ul"
+
+/* Scope boundaries, simplified from the standard's default and button scopes. */
+#define DEFAULT_SCOPE "html table td th caption object template marquee applet button"
+
+/*
+ * An end tag a start tag implies: a start tag named in triggers closes the
+ * innermost open element named in targets, with everything inside it,
+ * unless an element named in bounds is open inside it first (WHATWG HTML,
+ * "has an element in scope"). Rules apply in this order.
+ */
+struct implied_close {
+	const char *triggers;
+	const char *targets;
+	const char *bounds;
+};
+
+static const struct implied_close implied_close_rules[] = {
+	{BLOCK_ELEMENTS " li dt dd", "p", DEFAULT_SCOPE},
+	{"li", "li", DEFAULT_SCOPE " ul ol menu"},
+	{"dt dd", "dt dd", DEFAULT_SCOPE " dl"},
+	{"option", "option", "select datalist optgroup"},
+	{"optgroup", "option optgroup", "select datalist"},
+	{"tr", "tr", "table thead tbody tfoot"},
+	{"td th", "td th", "table tr"},
+	{"thead tbody tfoot", "thead tbody tfoot", "table"},
+	{"rb rt rp rtc", "rb rt rp", "ruby"},
+	/* The adoption agency algorithm ends an open <a> or <nobr> before a new one. */
+	{"a", "a", DEFAULT_SCOPE},
+	{"nobr", "nobr", DEFAULT_SCOPE},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* How far down the stack an implied end tag is looked for, which keeps the pass linear. */
+#define IMPLIED_SEARCH 64
 
 /*
  * Element names tidy-html5 5.6 keeps, sorted for bsearch: the WHATWG HTML
  * elements, obsolete ones and tidy's proprietary ones. tidy drops any other
  * element without a hyphen together with its attributes, where browsers keep
- * it as an unknown element, so the pre-pass renames those (see copy_start_tag).
+ * it as an unknown element, so the pass renames those (see write_start_tag).
  */
 static const char *const known_elements[] = {
 	"a", "abbr", "acronym", "address", "applet", "area", "article", "aside",
@@ -118,8 +178,6 @@ static const char *const known_elements[] = {
 	"track", "tt", "u", "ul", "var", "video", "wbr", "xmp",
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static int compare_names(const void *key, const void *member)
 {
 	return strcmp(key, *(const char *const *)member);
@@ -137,49 +195,11 @@ static bool dropped_by_tidy(const char *name)
 			compare_names);
 }
 
-/*
- * An end tag a start tag implies: the innermost open element named in
- * members is closed with everything inside it, unless an element named in
- * scope is open inside it first (WHATWG HTML, "has an element in scope").
- */
-struct implied_close {
-	const char *members;
-	const char *scope;
-};
-
-/* Scope boundaries, simplified from the standard's default and button scopes. */
-#define DEFAULT_SCOPE "html table td th caption object template marquee applet button"
-
-/* Fills rules with what name closes and returns how many rules apply. */
-static size_t implied_closes(const char *name, struct implied_close rules[2])
+/* Sets the flags of a name added while reading a page, which is in none of the lists below. */
+static void classify(struct name_slot *s)
 {
-	size_t n = 0;
-	if (in_list(name, block_elements) || in_list(name, "li dt dd"))
-		rules[n++] = (struct implied_close){"p", DEFAULT_SCOPE};
-	if (strcmp(name, "li") == 0)
-		rules[n++] = (struct implied_close){"li", DEFAULT_SCOPE " ul ol menu"};
-	else if (strcmp(name, "dt") == 0 || strcmp(name, "dd") == 0)
-		rules[n++] = (struct implied_close){"dt dd", DEFAULT_SCOPE " dl"};
-	else if (strcmp(name, "option") == 0)
-		rules[n++] = (struct implied_close){"option", "select datalist optgroup"};
-	else if (strcmp(name, "optgroup") == 0)
-		rules[n++] = (struct implied_close){"option optgroup", "select datalist"};
-	else if (strcmp(name, "tr") == 0)
-		rules[n++] = (struct implied_close){"tr", "table thead tbody tfoot"};
-	else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
-		rules[n++] = (struct implied_close){"td th", "table tr"};
-	else if (in_list(name, "thead tbody tfoot"))
-		rules[n++] = (struct implied_close){"thead tbody tfoot", "table"};
-	else if (in_list(name, "rb rt rp rtc"))
-		rules[n++] = (struct implied_close){"rb rt rp", "ruby"};
-	else if (strcmp(name, "a") == 0 || strcmp(name, "nobr") == 0)
-		/* The adoption agency algorithm ends an open <a> or <nobr> before a new one. */
-		rules[n++] = (struct implied_close){name[0] == 'a' ? "a" : "nobr", DEFAULT_SCOPE};
-	return n;
+	s->flags = dropped_by_tidy(s->name) ? NAME_TIDY_DROPS : 0;
 }
-
-/* How far down the stack an implied end tag is looked for, which keeps the pass linear. */
-#define IMPLIED_SEARCH 64
 
 static uint32_t hash_name(const char *name)
 {
@@ -189,9 +209,11 @@ static uint32_t hash_name(const char *name)
 	return h;
 }
 
-/* Returns the slot of name, adding it when there is room; 0 when the table is full. */
+/* Returns the slot of name, adding it when there is room; 0 when it is not there. */
 static size_t slot_of(struct prep *pr, const char *name, bool add)
 {
+	if (!*name)
+		return 0;
 	size_t i = hash_name(name) % NAME_SLOTS;
 	for (size_t probes = 0; probes < NAME_SLOTS; probes++) {
 		struct name_slot *s = &pr->slots[i];
@@ -202,83 +224,13 @@ static size_t slot_of(struct prep *pr, const char *name, bool add)
 				return 0;
 			s->used = true;
 			snprintf(s->name, sizeof s->name, "%s", name);
+			classify(s);
 			pr->slot_count++;
 			return i;
 		}
 		i = (i + 1) % NAME_SLOTS;
 	}
 	return 0;
-}
-
-/* Returns how many elements called name are open. */
-static size_t open_count(struct prep *pr, const char *name)
-{
-	size_t slot = slot_of(pr, name, false);
-	return slot ? pr->slots[slot].open : 0;
-}
-
-static void pop(struct prep *pr)
-{
-	pr->depth--;
-	pr->slots[pr->stack[pr->depth]].open--;
-}
-
-static void apply_implied_close(struct prep *pr, const struct implied_close *rule)
-{
-	for (size_t i = pr->depth, seen = 0; i > 0 && seen < IMPLIED_SEARCH; i--, seen++) {
-		const char *open = pr->slots[pr->stack[i - 1]].name;
-		if (in_list(open, rule->members)) {
-			while (pr->depth >= i)
-				pop(pr);
-			return;
-		}
-		if (in_list(open, rule->scope))
-			return;
-	}
-}
-
-static void open_element(struct prep *pr, const char *name)
-{
-	struct implied_close rules[2];
-	size_t count = implied_closes(name, rules);
-	for (size_t i = 0; i < count; i++)
-		apply_implied_close(pr, &rules[i]);
-	if (pr->depth == pr->limits->max_depth) {
-		pr->too_deep = true;
-		return;
-	}
-	size_t slot = slot_of(pr, name, true);
-	pr->stack[pr->depth++] = slot;
-	pr->slots[slot].open++;
-}
-
-static const char formatting_elements[] =
-	"a b big code em font i nobr s small strike strong tt u";
-
-/*
- * Closes the innermost open element called name; ignores a stray end tag.
- * Formatting elements open inside it stay counted: tidy, like browsers,
- * reopens them after the end tag, so "<b><i></b>" repeated nests ever
- * deeper in its tree.
- */
-static void close_element(struct prep *pr, const char *name)
-{
-	size_t slot = slot_of(pr, name, false);
-	if (slot == 0 || pr->slots[slot].open == 0)
-		return;
-	size_t target = pr->depth;
-	while (target > 0 && pr->stack[target - 1] != slot)
-		target--;
-	size_t kept = 0;
-	for (size_t i = target; i < pr->depth; i++) {
-		size_t s = pr->stack[i];
-		if (in_list(pr->slots[s].name, formatting_elements))
-			pr->stack[target - 1 + kept++] = s;
-		else
-			pr->slots[s].open--;
-	}
-	pr->slots[slot].open--;
-	pr->depth = target - 1 + kept;
 }
 
 /* Appends bytes without NULs. */
@@ -294,132 +246,297 @@ static int emit(struct prep *pr, const char *from, const char *to)
 	return 0;
 }
 
-/* Appends an attribute value, writing "&" as "&amp;" where it starts "name=". */
+static int emit_end_tag(struct prep *pr, const struct open_element *e)
+{
+	if (buf_append_str(pr->out, "</") != 0 ||
+	    (e->prefixed && buf_append_str(pr->out, UNKNOWN_PREFIX) != 0) ||
+	    buf_append_str(pr->out, pr->slots[e->slot].name) != 0)
+		return -1;
+	return buf_append_char(pr->out, '>');
+}
+
+/* Counts an element in or out of the open ones it belongs to. */
+static void count_open(struct prep *pr, const struct open_element *e, int delta)
+{
+	pr->slots[e->slot].open += (size_t)delta;
+	if (pr->slots[e->slot].flags & NAME_FOREIGN)
+		pr->foreign += (size_t)delta;
+}
+
+/* Hands the finished SVG document to the caller: empty when it grew too large. */
+static int finish_export(struct prep *pr)
+{
+	struct svg_export *svg = &pr->svg;
+	size_t len = svg->too_large ? 0 : svg->out.len;
+	int rc = pr->opt->set_aside(pr->opt->set_aside_ctx, len ? svg->out.data : "", len);
+	svg_export_free(svg);
+	pr->exporting = false;
+	pr->set_aside++;
+	return rc;
+}
+
+/* Writes what ends an element that leaves the stack: its end tag in the output and in the SVG export. */
+static int end_element(struct prep *pr, const struct open_element *e)
+{
+	if (e->exported && pr->exporting &&
+	    svg_export_end(&pr->svg, pr->slots[e->slot].name, e->svg_state) != 0)
+		return -1;
+	if (e->export_root && pr->exporting && finish_export(pr) != 0)
+		return -1;
+	return e->written ? emit_end_tag(pr, e) : 0;
+}
+
+/* Takes the innermost element off the stack and ends it. */
+static int pop(struct prep *pr)
+{
+	struct open_element *e = &pr->stack[--pr->depth];
+	count_open(pr, e, -1);
+	return end_element(pr, e);
+}
+
+/* Applies rule i of implied_close_rules before a start tag. */
+static int apply_implied_close(struct prep *pr, size_t rule)
+{
+	unsigned bit = 1u << rule;
+	for (size_t i = pr->depth, seen = 0; i > 0 && seen < IMPLIED_SEARCH; i--, seen++) {
+		const struct name_slot *open = &pr->slots[pr->stack[i - 1].slot];
+		if (open->targets & bit) {
+			while (pr->depth >= i) {
+				if (pop(pr) != 0)
+					return -1;
+			}
+			return 0;
+		}
+		if (open->bounds & bit)
+			return 0;
+	}
+	return 0;
+}
+
+/* Closes what a start tag of this slot implies, before the tag is written. */
+static int close_implied(struct prep *pr, size_t slot)
+{
+	unsigned triggers = pr->slots[slot].triggers;
+	for (size_t i = 0; triggers && i < COUNT(implied_close_rules); i++) {
+		if ((triggers & (1u << i)) && apply_implied_close(pr, i) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pushes an element on the stack, or marks the page too deep. */
+static void open_element(struct prep *pr, const struct open_element *e)
+{
+	if (pr->depth == pr->opt->max_depth) {
+		pr->too_deep = true;
+		return;
+	}
+	pr->stack[pr->depth] = *e;
+	count_open(pr, &pr->stack[pr->depth++], +1);
+}
+
+/*
+ * Closes the innermost open element of this slot and ends what it closes;
+ * ignores a stray end tag. Outside SVG and MathML, formatting elements
+ * open inside it stay open: browsers reopen them after the end tag, so
+ * "<b><i></b>" repeated nests ever deeper.
+ */
+static int close_element(struct prep *pr, size_t slot)
+{
+	if (slot == 0 || pr->slots[slot].open == 0)
+		return 0;
+	bool reopen = pr->foreign == 0;
+	size_t target = pr->depth;
+	while (target > 0 && pr->stack[target - 1].slot != slot)
+		target--;
+	/* stack[target - 1] is the element closed; those above it close too, but for formatting ones. */
+	for (size_t i = pr->depth; i >= target; i--) {
+		const struct open_element *e = &pr->stack[i - 1];
+		bool stays = reopen && i > target && (pr->slots[e->slot].flags & NAME_FORMATTING);
+		if (!stays && end_element(pr, e) != 0)
+			return -1;
+	}
+	count_open(pr, &pr->stack[target - 1], -1);
+	size_t kept = 0;
+	for (size_t i = target; i < pr->depth; i++) {
+		struct open_element e = pr->stack[i];
+		if (reopen && (pr->slots[e.slot].flags & NAME_FORMATTING))
+			pr->stack[target - 1 + kept++] = e;
+		else
+			count_open(pr, &e, -1);
+	}
+	pr->depth = target - 1 + kept;
+	return 0;
+}
+
+/*
+ * Appends an attribute value between double quotes, writing '"' as
+ * "&quot;" and "&" as "&amp;" where it starts "name=".
+ */
 static int emit_value(struct prep *pr, const char *from, const char *to)
 {
 	const char *copied = from;
 	for (const char *p = from; p < to; p++) {
-		if (*p != '&' || p + 1 >= to || !is_alpha(p[1]))
-			continue;
-		const char *q = p + 1;
-		while (q < to && is_alnum(*q))
-			q++;
-		if (q < to && *q == '=') {
-			if (emit(pr, copied, p) != 0 || buf_append_str(pr->out, "&amp;") != 0)
-				return -1;
-			copied = p + 1;
+		const char *entity = NULL;
+		if (*p == '"') {
+			entity = "&quot;";
+		} else if (*p == '&' && p + 1 < to && is_alpha(p[1])) {
+			const char *q = p + 1;
+			while (q < to && is_alnum(*q))
+				q++;
+			if (q < to && *q == '=')
+				entity = "&amp;";
 		}
+		if (!entity)
+			continue;
+		if (emit(pr, copied, p) != 0 || buf_append_str(pr->out, entity) != 0)
+			return -1;
+		copied = p + 1;
 	}
 	return emit(pr, copied, to);
 }
 
-static void read_name(const char *p, const char *end, char *name, const char **after)
+/* Reads an element name; name gets it in lower case, or "" when it is longer than NAME_MAX_LEN. */
+static const char *read_name(const char *p, const char *end, char *name)
 {
 	size_t n = 0;
+	bool fits = true;
 	while (p < end && !is_space(*p) && *p != '/' && *p != '>') {
 		if (n < NAME_MAX_LEN)
 			name[n++] = lower(*p);
+		else
+			fits = false;
 		p++;
 	}
-	name[n] = '\0';
-	*after = p;
+	name[fits ? n : 0] = '\0';
+	return p;
+}
+
+/* Records an attribute the element keeps. */
+static void keep_attribute(struct prep *pr, struct tag *tag, const struct htmlprep_attr *a)
+{
+	size_t marker = sizeof HTMLPREP_TEXT_ATTR - 1;
+	if (a->name_len == marker && strncasecmp(a->name, HTMLPREP_TEXT_ATTR, marker) == 0)
+		return;
+	if (tag->attr_count < pr->max_attrs)
+		pr->attrs[tag->attr_count++] = *a;
+	if (a->name_len == 4 && strncasecmp(a->name, "type", 4) == 0 && a->value && !tag->type) {
+		tag->type = a->value;
+		tag->type_len = a->value_len;
+	}
+}
+
+/* Reads one attribute value at p (after "=" and spaces); sets its bounds and returns where it ends. */
+static const char *read_value(const char *p, const char *end, struct htmlprep_attr *a)
+{
+	if (p < end && (*p == '"' || *p == '\'')) {
+		const char *close = memchr(p + 1, *p, (size_t)(end - p - 1));
+		a->value = p + 1;
+		a->value_len = (size_t)((close ? close : end) - a->value);
+		return close ? close + 1 : end;
+	}
+	a->value = p;
+	while (p < end && !is_space(*p) && *p != '>')
+		p++;
+	a->value_len = (size_t)(p - a->value);
+	return p;
 }
 
 /*
- * Copies a start tag (pr->p at "<", a letter next), rewriting attribute
- * values and the name "image" outside SVG. Leaves pr->p after the tag.
- * Attributes past the limit per element, and values longer than the limit,
- * are left out: tidy-html5 compares each attribute with every earlier one
- * of its element (quadratic time), and long values only cost memory.
+ * Reads a start tag at pr->p ("<" and a letter) into tag and pr->attrs and
+ * leaves pr->p after it. Attributes past the limit per element, and values
+ * longer than the limit, are left out: tidy-html5 compares each attribute
+ * with every earlier one of its element (quadratic time), and long values
+ * only cost memory.
  */
-static int copy_start_tag(struct prep *pr, struct tag *tag)
+static void read_start_tag(struct prep *pr, struct tag *tag)
 {
-	const char *p;
-	read_name(pr->p + 1, pr->end, tag->name, &p);
+	const char *end = pr->end;
+	tag->raw = pr->p + 1;
+	const char *p = read_name(tag->raw, end, tag->name);
+	tag->raw_len = (size_t)(p - tag->raw);
+	tag->attr_count = 0;
 	tag->self_closing = false;
 	tag->type = NULL;
-	const char *copied = pr->p;
-	bool foreign = open_count(pr, "svg") || open_count(pr, "math");
-	if (strcmp(tag->name, "image") == 0 && !foreign) {
-		if (buf_append_str(pr->out, "<img") != 0)
-			return -1;
-		snprintf(tag->name, sizeof tag->name, "img");
-		copied = p;
-	} else if (!foreign && dropped_by_tidy(tag->name)) {
-		/* "<foo" becomes "<ig-foo", which tidy keeps as a custom element. */
-		if (buf_append_str(pr->out, "<" UNKNOWN_PREFIX) != 0)
-			return -1;
-		copied = pr->p + 1;
-	}
-
-	size_t attr_count = 0;
-	while (p < pr->end && *p != '>') {
+	size_t seen = 0;
+	while (p < end && *p != '>') {
 		if (is_space(*p) || *p == '/') {
-			tag->self_closing = *p == '/' && p + 1 < pr->end && p[1] == '>';
+			tag->self_closing = *p == '/' && p + 1 < end && p[1] == '>';
 			p++;
 			continue;
 		}
-		const char *attr = p++;
+		struct htmlprep_attr a = {.name = p++};
 		pr->attributes++;
-		bool keep = ++attr_count <= pr->limits->max_element_attributes;
-		while (p < pr->end && !is_space(*p) && *p != '/' && *p != '>' && *p != '=')
+		while (p < end && !is_space(*p) && *p != '/' && *p != '>' && *p != '=')
 			p++;
-		size_t attr_len = (size_t)(p - attr);
-		while (p < pr->end && is_space(*p))
+		a.name_len = (size_t)(p - a.name);
+		while (p < end && is_space(*p))
 			p++;
-		if (p >= pr->end || *p != '=') {
-			if (!keep) {
-				if (emit(pr, copied, attr) != 0)
-					return -1;
-				copied = p;
-			}
-			continue;
-		}
-		p++;
-		while (p < pr->end && is_space(*p))
+		if (p < end && *p == '=') {
 			p++;
-		const char *value = p;
-		const char *value_end;
-		if (p < pr->end && (*p == '"' || *p == '\'')) {
-			const char *close = memchr(p + 1, *p, (size_t)(pr->end - p - 1));
-			value = p + 1;
-			value_end = close ? close : pr->end;
-			p = close ? close + 1 : pr->end;
-		} else {
-			while (p < pr->end && !is_space(*p) && *p != '>')
+			while (p < end && is_space(*p))
 				p++;
-			value_end = p;
+			p = read_value(p, end, &a);
 		}
-		if (!keep || (size_t)(value_end - value) > pr->limits->max_value_bytes) {
-			if (emit(pr, copied, attr) != 0)
-				return -1;
-			copied = p;
-			continue;
-		}
-		if (attr_len == 4 && strncasecmp(attr, "type", 4) == 0) {
-			tag->type = value;
-			tag->type_len = (size_t)(value_end - value);
-		}
-		if (emit(pr, copied, value) != 0 || emit_value(pr, value, value_end) != 0)
-			return -1;
-		copied = value_end;
+		if (++seen <= pr->opt->max_element_attributes &&
+		    (!a.value || a.value_len <= pr->opt->max_value_bytes))
+			keep_attribute(pr, tag, &a);
 	}
-	if (p < pr->end)
-		p++;
-	pr->p = p;
-	return emit(pr, copied, p);
+	pr->p = p < end ? p + 1 : end;
+}
+
+/*
+ * Writes a start tag under the given name (NULL: the name as written, with
+ * its prefix if any): the attributes attribute_filter accepts, then extra
+ * when not NULL, and " /" when self-closing in SVG or MathML.
+ */
+static int write_start_tag(struct prep *pr, const struct tag *tag, const char *name, bool prefixed,
+			   const char *extra)
+{
+	int rc = buf_append_char(pr->out, '<');
+	if (prefixed)
+		rc |= buf_append_str(pr->out, UNKNOWN_PREFIX);
+	rc |= name ? buf_append_str(pr->out, name) : emit(pr, tag->raw, tag->raw + tag->raw_len);
+	for (size_t i = 0; i < tag->attr_count && rc == 0; i++) {
+		const struct htmlprep_attr *a = &pr->attrs[i];
+		if (!pr->opt->attribute_filter(a->name, a->name_len))
+			continue;
+		rc |= buf_append_char(pr->out, ' ');
+		rc |= emit(pr, a->name, a->name + a->name_len);
+		if (a->value) {
+			rc |= buf_append_str(pr->out, "=\"");
+			rc |= emit_value(pr, a->value, a->value + a->value_len);
+			rc |= buf_append_char(pr->out, '"');
+		}
+	}
+	if (extra)
+		rc |= buf_append_str(pr->out, extra);
+	if (tag->self_closing && pr->foreign)
+		rc |= buf_append_str(pr->out, " /");
+	rc |= buf_append_char(pr->out, '>');
+	return rc ? -1 : 0;
+}
+
+/* Formats the attribute that numbers the next text set aside. */
+static const char *aside_marker(const struct prep *pr, char *out, size_t outlen)
+{
+	snprintf(out, outlen, " " HTMLPREP_TEXT_ATTR "=\"%zu\"", pr->set_aside);
+	return out;
 }
 
 /* Finds the end tag "</name" that closes a raw text element, or the end of input. */
 static const char *find_end_tag(const char *p, const char *end, const char *name)
 {
 	size_t len = strlen(name);
-	for (; p + 2 + len <= end; p++) {
-		if (p[0] != '<' || p[1] != '/' || strncasecmp(p + 2, name, len) != 0)
-			continue;
-		const char *after = p + 2 + len;
-		if (after == end || is_space(*after) || *after == '/' || *after == '>')
-			return p;
+	while (end - p >= (ptrdiff_t)(2 + len)) {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+		if (!lt || end - lt < (ptrdiff_t)(2 + len))
+			break;
+		const char *after = lt + 2 + len;
+		if (lt[1] == '/' && strncasecmp(lt + 2, name, len) == 0 &&
+		    (after == end || is_space(*after) || *after == '/' || *after == '>'))
+			return lt;
+		p = lt + 1;
 	}
 	return end;
 }
@@ -441,110 +558,238 @@ static bool is_json_ld(const struct tag *tag)
 	return len == n && strncasecmp(t, want, n) == 0;
 }
 
+/*
+ * Decides what becomes of a start tag outside an exported SVG. An element
+ * whose name has no slot cannot be closed by name, so it is never kept
+ * whole.
+ */
+static enum htmlprep_keep choose(struct prep *pr, const struct tag *tag, size_t slot)
+{
+	enum htmlprep_keep keep = pr->opt->filter(tag->name, pr->attrs, tag->attr_count);
+	return keep == HTMLPREP_KEEP && !slot ? HTMLPREP_ATTRIBUTES : keep;
+}
+
+/*
+ * Writes a kept raw text element whole: its start tag, its text (set
+ * aside for <style> outside SVG and MathML) and its end tag. pr->p is
+ * after the start tag; close is where the end tag starts.
+ */
+static int write_raw_text(struct prep *pr, const struct tag *tag, const char *close, bool prefixed)
+{
+	char extra[64];
+	bool aside = !pr->foreign && strcmp(tag->name, "style") == 0;
+	bool code = strcmp(tag->name, "script") == 0 && !is_json_ld(tag);
+	if (write_start_tag(pr, tag, NULL, prefixed, aside ? aside_marker(pr, extra, sizeof extra) : NULL) != 0)
+		return -1;
+	if (aside) {
+		if (pr->opt->set_aside(pr->opt->set_aside_ctx, pr->p, (size_t)(close - pr->p)) != 0)
+			return -1;
+		pr->set_aside++;
+	} else if (!code && emit(pr, pr->p, close) != 0) {
+		return -1;
+	}
+	return buf_printf(pr->out, "</%s>", tag->name) < 0 ? -1 : 0;
+}
+
+/* Writes a raw text element inside an exported SVG into the export only; scripts are left out. */
+static int export_raw_text(struct prep *pr, const struct tag *tag, const char *close)
+{
+	enum svg_start state;
+	if (svg_export_start(&pr->svg, tag->raw, tag->raw_len, pr->attrs, tag->attr_count, false,
+			     &state) != 0)
+		return -1;
+	if (state == SVG_WRITTEN && svg_export_text(&pr->svg, pr->p, (size_t)(close - pr->p)) != 0)
+		return -1;
+	return svg_export_end(&pr->svg, tag->name, state);
+}
+
+/* Handles a raw text element, written, exported or neither, and leaves pr->p after its end tag. */
+static int handle_raw_text(struct prep *pr, const struct tag *tag, bool written, bool prefixed)
+{
+	const char *close = find_end_tag(pr->p, pr->end, tag->name);
+	if (pr->exporting && export_raw_text(pr, tag, close) != 0)
+		return -1;
+	if (!pr->exporting && written && write_raw_text(pr, tag, close, prefixed) != 0)
+		return -1;
+	pr->p = close;
+	if (close < pr->end) {
+		const char *gt = memchr(close, '>', (size_t)(pr->end - close));
+		pr->p = gt ? gt + 1 : pr->end;
+	}
+	return 0;
+}
+
+/* Reads a start tag and counts it against the page's limits. */
+static void read_counted_tag(struct prep *pr, struct tag *tag)
+{
+	read_start_tag(pr, tag);
+	if (++pr->elements > pr->opt->max_elements)
+		pr->too_many_elements = true;
+	if (pr->attributes > pr->opt->max_attributes)
+		pr->too_many_attributes = true;
+	if (strcmp(tag->name, "image") == 0 && !pr->foreign) {
+		snprintf(tag->name, sizeof tag->name, "img");
+		tag->raw = "img";
+		tag->raw_len = 3;
+	}
+}
+
+/* Tells whether a start tag leaves an element open, to be closed by an end tag. */
+static bool opens_element(const struct prep *pr, const struct tag *tag, unsigned flags)
+{
+	if (pr->foreign)
+		return !tag->self_closing && !(flags & NAME_RAW_TEXT);
+	return !(flags & (NAME_VOID | NAME_RAW_TEXT)) && strcmp(tag->name, "plaintext") != 0;
+}
+
+/*
+ * Handles a start tag inside an exported SVG: it goes to the export, and
+ * an <image> also to the output, where discovery reads its address.
+ */
+static int export_start_tag(struct prep *pr, const struct tag *tag, size_t slot, unsigned flags)
+{
+	if (flags & NAME_RAW_TEXT)
+		return handle_raw_text(pr, tag, false, false);
+	struct open_element e = {.slot = slot, .exported = true, .svg_state = SVG_DROPPED};
+	if (slot && svg_export_start(&pr->svg, tag->raw, tag->raw_len, pr->attrs, tag->attr_count,
+				     false, &e.svg_state) != 0)
+		return -1;
+	if (strcmp(tag->name, "image") == 0 &&
+	    (write_start_tag(pr, tag, NULL, false, NULL) != 0 || buf_append_str(pr->out, "</image>") != 0))
+		return -1;
+	if (!opens_element(pr, tag, flags))
+		return svg_export_end(&pr->svg, tag->name, e.svg_state);
+	open_element(pr, &e);
+	return 0;
+}
+
+/*
+ * Starts exporting an <svg> element: its start tag goes to the output with
+ * the number of its document, and the export starts with it.
+ */
+static int start_export(struct prep *pr, const struct tag *tag, size_t slot)
+{
+	char extra[64];
+	struct open_element e = {.slot = slot, .written = true, .exported = true, .export_root = true};
+	svg_export_begin(&pr->svg, pr->opt->max_svg_bytes);
+	pr->exporting = true;
+	if (write_start_tag(pr, tag, NULL, false, aside_marker(pr, extra, sizeof extra)) != 0 ||
+	    svg_export_start(&pr->svg, tag->raw, tag->raw_len, pr->attrs, tag->attr_count, true,
+			     &e.svg_state) != 0)
+		return -1;
+	if (!tag->self_closing) {
+		open_element(pr, &e);
+		return 0;
+	}
+	return end_element(pr, &e);
+}
+
 static int handle_start_tag(struct prep *pr)
 {
 	struct tag tag;
-	if (copy_start_tag(pr, &tag) != 0)
-		return -1;
-	if (++pr->elements > pr->limits->max_elements)
-		pr->too_many_elements = true;
-	if (pr->attributes > pr->limits->max_attributes)
-		pr->too_many_attributes = true;
+	read_counted_tag(pr, &tag);
+	size_t slot = slot_of(pr, tag.name, true);
+	unsigned flags = slot ? pr->slots[slot].flags : 0;
+	if (!slot && tag.name[0] && !strchr(tag.name, '-'))
+		flags |= NAME_TIDY_DROPS;
+	if (pr->exporting)
+		return export_start_tag(pr, &tag, slot, flags);
 
-	if (in_list(tag.name, raw_text_elements)) {
-		const char *close = find_end_tag(pr->p, pr->end, tag.name);
-		bool keep = strcmp(tag.name, "script") != 0 || is_json_ld(&tag);
-		if (keep && emit(pr, pr->p, close) != 0)
-			return -1;
-		pr->p = close;
-		return 0;
-	}
-	if (strcmp(tag.name, "plaintext") == 0) {
-		int rc = emit(pr, pr->p, pr->end);
+	bool opens = opens_element(pr, &tag, flags);
+	if (opens && close_implied(pr, slot) != 0)
+		return -1;
+	enum htmlprep_keep keep = choose(pr, &tag, slot);
+	bool written = keep == HTMLPREP_KEEP;
+	if (written && (flags & NAME_SVG) && !pr->foreign)
+		return start_export(pr, &tag, slot);
+	bool prefixed = written && !pr->foreign && (flags & NAME_TIDY_DROPS);
+	int rc = 0;
+	if (keep == HTMLPREP_ATTRIBUTES)
+		rc = write_start_tag(pr, &tag, "span", false, NULL) ||
+		     buf_append_str(pr->out, "</span>");
+	if (flags & NAME_RAW_TEXT)
+		return rc ? -1 : handle_raw_text(pr, &tag, written, prefixed);
+	if (written)
+		rc = write_start_tag(pr, &tag, NULL, prefixed, NULL);
+	if (rc != 0)
+		return -1;
+	if (strcmp(tag.name, "plaintext") == 0 && !pr->foreign) {
+		/* Everything after <plaintext> is text, which is never kept. */
 		pr->p = pr->end;
-		return rc;
-	}
-	bool foreign = open_count(pr, "svg") || open_count(pr, "math");
-	if (in_list(tag.name, void_elements) || (tag.self_closing && foreign))
 		return 0;
-	open_element(pr, tag.name);
+	}
+	if (opens)
+		open_element(pr, &(struct open_element){.slot = slot, .written = written,
+							 .prefixed = prefixed});
 	return 0;
 }
 
 static int handle_end_tag(struct prep *pr)
 {
 	char name[NAME_MAX_LEN + 1];
-	const char *p;
-	read_name(pr->p + 2, pr->end, name, &p);
-	close_element(pr, name);
+	const char *p = read_name(pr->p + 2, pr->end, name);
 	const char *gt = memchr(p, '>', (size_t)(pr->end - p));
-	const char *stop = gt ? gt + 1 : pr->end;
-	const char *copied = pr->p;
-	bool foreign = open_count(pr, "svg") || open_count(pr, "math");
-	if (!foreign && dropped_by_tidy(name)) {
-		if (buf_append_str(pr->out, "</" UNKNOWN_PREFIX) != 0)
-			return -1;
-		copied = pr->p + 2;
-	}
-	int rc = emit(pr, copied, stop);
-	pr->p = stop;
-	return rc;
+	pr->p = gt ? gt + 1 : pr->end;
+	return close_element(pr, slot_of(pr, name, false));
 }
 
-/* Copies a comment, doctype or processing instruction unchanged. */
-static int copy_markup_declaration(struct prep *pr)
+/* Finds where a comment that starts at p ("<!--") ends, by the rules of the HTML tokenizer. */
+static const char *comment_end(const char *p, const char *end)
 {
-	const char *stop;
-	if (pr->end - pr->p >= 4 && strncmp(pr->p, "<!--", 4) == 0) {
-		stop = pr->end;
-		for (const char *q = pr->p + 4; q + 3 <= pr->end; q++) {
-			if (strncmp(q, "-->", 3) == 0) {
-				stop = q + 3;
-				break;
-			}
-		}
-	} else {
-		const char *gt = memchr(pr->p, '>', (size_t)(pr->end - pr->p));
-		stop = gt ? gt + 1 : pr->end;
+	const char *body = p + 4;
+	if (body < end && *body == '>')
+		return body + 1;
+	if (end - body >= 2 && body[0] == '-' && body[1] == '>')
+		return body + 2;
+	for (const char *q = body; end - q >= 3;) {
+		const char *dash = memchr(q, '-', (size_t)(end - q - 2));
+		if (!dash)
+			break;
+		if (dash[1] == '-' && dash[2] == '>')
+			return dash + 3;
+		q = dash + 1;
 	}
-	int rc = emit(pr, pr->p, stop);
-	pr->p = stop;
-	return rc;
+	return end;
+}
+
+/* Skips a comment, CDATA section or processing instruction; copies a doctype at the top. */
+static int handle_markup_declaration(struct prep *pr)
+{
+	const char *start = pr->p;
+	if (pr->end - start >= 4 && strncmp(start, "<!--", 4) == 0) {
+		pr->p = comment_end(start, pr->end);
+	} else {
+		const char *gt = memchr(start, '>', (size_t)(pr->end - start));
+		pr->p = gt ? gt + 1 : pr->end;
+	}
+	bool doctype = pr->p - start > 9 && strncasecmp(start, "<!doctype", 9) == 0;
+	return doctype && pr->depth == 0 ? emit(pr, start, pr->p) : 0;
+}
+
+/* Text is dropped, but for the text of an exported SVG. */
+static int handle_text(struct prep *pr, const char *from, const char *to)
+{
+	return pr->exporting ? svg_export_text(&pr->svg, from, (size_t)(to - from)) : 0;
 }
 
 static int step(struct prep *pr)
 {
 	const char *lt = memchr(pr->p, '<', (size_t)(pr->end - pr->p));
-	if (!lt) {
-		int rc = emit(pr, pr->p, pr->end);
-		pr->p = pr->end;
-		return rc;
-	}
-	if (emit(pr, pr->p, lt) != 0)
+	const char *text_end = lt ? lt : pr->end;
+	if (handle_text(pr, pr->p, text_end) != 0)
 		return -1;
-	pr->p = lt;
+	pr->p = text_end;
+	if (!lt)
+		return 0;
 	char next = lt + 1 < pr->end ? lt[1] : '\0';
 	if (is_alpha(next))
 		return handle_start_tag(pr);
 	if (next == '/' && lt + 2 < pr->end && is_alpha(lt[2]))
 		return handle_end_tag(pr);
 	if (next == '!' || next == '?' || next == '/')
-		return copy_markup_declaration(pr);
+		return handle_markup_declaration(pr);
 	pr->p = lt + 1;
-	return emit(pr, lt, lt + 1);
-}
-
-int html_prepare(const char *html, size_t len, size_t max_depth, struct buf *out,
-		 char *err, size_t errlen)
-{
-	struct htmlprep_limits limits = {
-		.max_depth = max_depth,
-		.max_elements = SIZE_MAX,
-		.max_attributes = SIZE_MAX,
-		.max_element_attributes = SIZE_MAX,
-		.max_value_bytes = SIZE_MAX,
-	};
-	return html_prepare_limited(html, len, &limits, out, err, errlen) == 0 ? 0 : -1;
+	return handle_text(pr, lt, lt + 1);
 }
 
 /* Writes the sentence for the limit the page passed into err. */
@@ -552,33 +797,122 @@ static void describe_limit(const struct prep *pr, char *err, size_t errlen)
 {
 	if (pr->too_deep)
 		snprintf(err, errlen, "The page nests elements more than %zu deep.",
-			 pr->limits->max_depth);
+			 pr->opt->max_depth);
 	else if (pr->too_many_elements)
-		snprintf(err, errlen, "The page has more than %zu elements.", pr->limits->max_elements);
+		snprintf(err, errlen, "The page has more than %zu elements.", pr->opt->max_elements);
 	else
 		snprintf(err, errlen, "The page has more than %zu attributes.",
-			 pr->limits->max_attributes);
+			 pr->opt->max_attributes);
 }
 
-int html_prepare_limited(const char *html, size_t len, const struct htmlprep_limits *limits,
-			 struct buf *out, char *err, size_t errlen)
+/*
+ * The table of names with every name tidy has, built once per process
+ * (the programs run discovery on one thread) and copied for each page.
+ */
+static struct name_slot known_slots[NAME_SLOTS];
+static size_t known_count;
+
+/* Sets bits in one field of the slot of every word of list, adding the slots that are missing. */
+static void for_each_word(struct prep *pr, const char *list, unsigned *(*field)(struct name_slot *),
+			  unsigned bits)
 {
-	struct prep pr = {.p = html, .end = html + len, .out = out, .limits = limits};
-	size_t max_depth = limits->max_depth;
-	pr.stack = calloc(max_depth + 1, sizeof *pr.stack);
-	pr.slots = calloc(NAME_SLOTS, sizeof *pr.slots);
+	char word[NAME_MAX_LEN + 1];
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n > 0 && n <= NAME_MAX_LEN) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			size_t slot = slot_of(pr, word, true);
+			if (slot)
+				*field(&pr->slots[slot]) |= bits;
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static unsigned *flags_of(struct name_slot *s)
+{
+	return &s->flags;
+}
+
+static unsigned *triggers_of(struct name_slot *s)
+{
+	return &s->triggers;
+}
+
+static unsigned *targets_of(struct name_slot *s)
+{
+	return &s->targets;
+}
+
+static unsigned *bounds_of(struct name_slot *s)
+{
+	return &s->bounds;
+}
+
+static void build_known_slots(void)
+{
+	struct prep pr = {.slots = known_slots};
+	/* Slot 0 stands for names that are not in the table; no name probes to it. */
+	known_slots[0].used = true;
+	for (size_t i = 0; i < COUNT(known_elements); i++)
+		slot_of(&pr, known_elements[i], true);
+	for_each_word(&pr, void_elements, flags_of, NAME_VOID);
+	for_each_word(&pr, raw_text_elements, flags_of, NAME_RAW_TEXT);
+	for_each_word(&pr, formatting_elements, flags_of, NAME_FORMATTING);
+	for_each_word(&pr, "svg math", flags_of, NAME_FOREIGN);
+	for_each_word(&pr, "svg", flags_of, NAME_SVG);
+	for (size_t i = 0; i < COUNT(implied_close_rules); i++) {
+		const struct implied_close *r = &implied_close_rules[i];
+		for_each_word(&pr, r->triggers, triggers_of, 1u << i);
+		for_each_word(&pr, r->targets, targets_of, 1u << i);
+		for_each_word(&pr, r->bounds, bounds_of, 1u << i);
+	}
+	known_count = pr.slot_count;
+}
+
+/* Allocates the pass's tables and enters every name tidy knows. Returns 0, or -1 when out of memory. */
+static int prep_init(struct prep *pr)
+{
+	pr->max_attrs = pr->opt->max_element_attributes < ATTRS_MAX ?
+			pr->opt->max_element_attributes : ATTRS_MAX;
+	pr->stack = calloc(pr->opt->max_depth + 1, sizeof *pr->stack);
+	pr->slots = malloc(sizeof known_slots);
+	pr->attrs = calloc(pr->max_attrs + 1, sizeof *pr->attrs);
+	if (!pr->stack || !pr->slots || !pr->attrs)
+		return -1;
+	if (known_count == 0)
+		build_known_slots();
+	memcpy(pr->slots, known_slots, sizeof known_slots);
+	pr->slot_count = known_count;
+	return 0;
+}
+
+/* Reads the whole page. Returns 0, or -1 when memory runs out. */
+static int read_page(struct prep *pr)
+{
+	while (pr->p < pr->end && !pr->too_deep && !pr->too_many_elements && !pr->too_many_attributes) {
+		if (step(pr) != 0)
+			return -1;
+	}
+	/* Elements still open end with the page, an exported SVG among them. */
+	while (pr->depth > 0) {
+		if (pop(pr) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int html_prepare(const char *html, size_t len, const struct htmlprep_options *options,
+		 struct buf *out, char *err, size_t errlen)
+{
+	struct prep pr = {.p = html, .end = html + len, .out = out, .opt = options};
 	int rc = -1;
-	if (!pr.stack || !pr.slots) {
+	if (prep_init(&pr) != 0 || read_page(&pr) != 0) {
 		snprintf(err, errlen, "Out of memory preparing a %zu-byte page.", len);
 		goto done;
-	}
-	/* Slot 0 collects names that do not fit the table; no name probes to it. */
-	pr.slots[0].used = true;
-	while (pr.p < pr.end && !pr.too_deep && !pr.too_many_elements && !pr.too_many_attributes) {
-		if (step(&pr) != 0) {
-			snprintf(err, errlen, "Out of memory preparing a %zu-byte page.", len);
-			goto done;
-		}
 	}
 	if (pr.too_deep || pr.too_many_elements || pr.too_many_attributes) {
 		describe_limit(&pr, err, errlen);
@@ -587,7 +921,10 @@ int html_prepare_limited(const char *html, size_t len, const struct htmlprep_lim
 	}
 	rc = 0;
 done:
+	if (pr.exporting)
+		svg_export_free(&pr.svg);
 	free(pr.stack);
 	free(pr.slots);
+	free(pr.attrs);
 	return rc;
 }

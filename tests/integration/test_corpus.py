@@ -132,6 +132,11 @@ def is_icon_rel(rel):
 class Reference(html.parser.HTMLParser):
     """The reference extractor: URLs as written, per kind, in page order."""
 
+    # Elements whose content the HTML tokenizer reads as text (RAWTEXT and
+    # RCDATA states), so an <img> written inside them is no image.
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe",
+                              "noembed", "noframes")
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found = collections.defaultdict(list)

@@ -1030,6 +1030,168 @@ START_TEST(corpus_pages)
 }
 END_TEST
 
+/* Text that makes an exported SVG long enough not to count as a placeholder. */
+#define FILLER "A long description that no placeholder has, written out to pass the two hundred " \
+	"bytes of payload that a data: URL needs before it is listed as an image of its own."
+
+/* Decodes the document of an exported svg candidate into out. */
+static const char *svg_text(const struct image *img, unsigned char *out, size_t outlen)
+{
+	const char *prefix = "data:image/svg+xml;base64,";
+	ck_assert_msg(strncmp(img->url, prefix, strlen(prefix)) == 0, "url: %.60s", img->url);
+	const char *b64 = img->url + strlen(prefix);
+	ck_assert_uint_lt(strlen(b64) / 4 * 3, outlen);
+	int n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)strlen(b64));
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	return (const char *)out;
+}
+
+/* Returns the index of url in the list, failing when it is absent. */
+static size_t position(const char *url)
+{
+	const struct image *img = find(url);
+	ck_assert_msg(img != NULL, "%s not reported", url);
+	return (size_t)(img - list.items);
+}
+
+START_TEST(prepass_raw_text_is_not_markup)
+{
+	discover("<p>look <img src=a.png></p><script>var s = \"<img src=b.png>\";</script>"
+		 "<textarea><img src=c.png></textarea><noembed><img src=d.png></noembed>"
+		 "<iframe><img src=e.png></iframe><!-- <img src=f.png> --><img src=g.png>");
+	expect("http://h.test/dir/a.png", "img");
+	expect("http://h.test/dir/g.png", "img");
+	ck_assert_uint_eq(list.count, 2);
+}
+END_TEST
+
+START_TEST(prepass_style_text_keeps_page_order)
+{
+	discover("<img src=1.png><style>.x { background: url(2.png) }</style><img src=3.png>"
+		 "<svg><style>.y { fill: red }</style><rect/></svg><style>@import 'x.css';"
+		 ".z { background: URL(4.png) }</style>");
+	ck_assert_uint_lt(position("http://h.test/dir/1.png"), position("http://h.test/dir/2.png"));
+	ck_assert_uint_lt(position("http://h.test/dir/2.png"), position("http://h.test/dir/3.png"));
+	ck_assert_uint_lt(position("http://h.test/dir/3.png"), position("http://h.test/dir/4.png"));
+	ck_assert_uint_eq(meta.stylesheet_count, 1);
+}
+END_TEST
+
+START_TEST(prepass_style_attributes)
+{
+	discover("<div style=\"color: red\" class=a id=b><span style=\"background:URL(b.png)\"></span>"
+		 "<p style=\"background:url&#40;c.png)\"></p><b style=\"background:u\\72l(d.png)\"></b>"
+		 "<i style=\"background-image: -webkit-image-set('e.png' 1x)\"></i></div>");
+	expect("http://h.test/dir/b.png", "css");
+	expect("http://h.test/dir/c.png", "css");
+	expect("http://h.test/dir/d.png", "css");
+	expect("http://h.test/dir/e.png", "css");
+	ck_assert_uint_eq(list.count, 4);
+}
+END_TEST
+
+START_TEST(prepass_marker_attribute_ignored)
+{
+	/* The page cannot point an element at another element's set-aside text. */
+	discover("<style data-ig-text=1>.a { background: url(a.png) }</style>"
+		 "<svg data-ig-text=\"0\" viewBox=\"0 0 1 1\"><desc>" FILLER "</desc></svg>"
+		 "<img data-ig-text=0 src=b.png>");
+	expect("http://h.test/dir/a.png", "css");
+	expect("http://h.test/dir/b.png", "img");
+	ck_assert_uint_eq(list.count, 3);
+	unsigned char buf[1024];
+	const char *text = svg_text(&list.items[1], buf, sizeof buf);
+	ck_assert_msg(strstr(text, "data-ig-text") == NULL, "svg: %s", text);
+}
+END_TEST
+
+START_TEST(prepass_links_and_metas_filtered)
+{
+	discover("<link rel=preconnect href=p.png><link rel=canonical href=c.png>"
+		 "<link rel=\"apple-touch-icon\" href=i.png><link itemprop=image href=m.png>"
+		 "<meta name=description content=d.png><meta property=og:image content=o.png>"
+		 "<a href=page.html><img src=t.png></a><a href=full.jpg>x</a>");
+	expect("http://h.test/dir/i.png", "icon");
+	expect("http://h.test/dir/m.png", "meta");
+	expect("http://h.test/dir/o.png", "meta");
+	expect("http://h.test/dir/t.png", "img");
+	expect("http://h.test/dir/full.jpg", "link");
+	ck_assert_uint_eq(list.count, 5);
+}
+END_TEST
+
+START_TEST(prepass_implied_end_tags_keep_groups)
+{
+	/* An unclosed <a> ends at the next <a>; an image in a closed <p> leaves the link. */
+	/*
+	 * Browsers reopen an <a> closed by an outer end tag around the next
+	 * image (Chromium's DOM: 2.png in a copy of the first link, 4.png in
+	 * a copy of the second), and a new <a> ends the open one.
+	 */
+	discover("<p><a href=one.jpg><img src=1.png></p><img src=2.png>"
+		 "<ul><li><a href=two.jpg><img src=3.png><li><img src=4.png></ul>"
+		 "<div><a href=three.jpg><img src=5.png></div><a href=four.jpg></a><img src=6.png>");
+	size_t one = expect("http://h.test/dir/one.jpg", "link")->group;
+	size_t two = expect("http://h.test/dir/two.jpg", "link")->group;
+	ck_assert_uint_eq(expect("http://h.test/dir/1.png", "img")->group, one);
+	ck_assert_uint_eq(expect("http://h.test/dir/2.png", "img")->group, one);
+	ck_assert_uint_eq(expect("http://h.test/dir/3.png", "img")->group, two);
+	ck_assert_uint_eq(expect("http://h.test/dir/4.png", "img")->group, two);
+	ck_assert_uint_eq(expect("http://h.test/dir/5.png", "img")->group,
+			  expect("http://h.test/dir/three.jpg", "link")->group);
+	ck_assert_uint_ne(expect("http://h.test/dir/6.png", "img")->group,
+			  expect("http://h.test/dir/four.jpg", "link")->group);
+}
+END_TEST
+
+START_TEST(svg_export_escapes_and_normalises)
+{
+	discover("<svg viewbox=\"0 0 2 2\" VIEWBOX=\"9\" width=2 data-x=\"a&b&amp;c\">\n"
+		 "  <text   x=1>a &lt; b & c\n   d</text>\n  <FOREIGNOBJECT><p>x</p></FOREIGNOBJECT>\n"
+		 "  <rect \"bad\"=1 onclick=\"x()\" height=2 />\n</svg>"
+		 "<svg viewbox=\"0 0 2 2\" VIEWBOX=\"9\" width=2 data-x=\"a&b&amp;c\"><text x=1>a &lt; b "
+		 "& c d</text><rect height=2 /></svg>");
+	ck_assert_uint_eq(list.count, 1);
+	unsigned char buf[2048];
+	const char *text = svg_text(&list.items[0], buf, sizeof buf);
+	ck_assert_str_eq(text, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+			 "xmlns:xlink=\"http://www.w3.org/1999/xlink\" viewBox=\"0 0 2 2\" width=\"2\" "
+			 "data-x=\"a&amp;b&amp;c\"><text x=\"1\">a &lt; b &amp; c d</text>"
+			 "<rect height=\"2\"></rect></svg>");
+}
+END_TEST
+
+START_TEST(svg_export_unclosed_and_self_closing)
+{
+	discover("<svg viewBox=\"0 0 3 3\"/><img src=a.png><svg viewBox=\"0 0 4 4\"><desc>" FILLER
+		 "</desc><circle r=1>");
+	expect("http://h.test/dir/a.png", "img");
+	ck_assert_uint_eq(list.count, 2);
+	unsigned char buf[1024];
+	ck_assert_str_eq(svg_text(&list.items[1], buf, sizeof buf),
+			 "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+			 "viewBox=\"0 0 4 4\"><desc>" FILLER "</desc><circle r=\"1\"></circle></svg>");
+}
+END_TEST
+
+START_TEST(svg_export_too_large_keeps_images)
+{
+	/* A document over the data: URL limit is not exported, but its <image> elements are read. */
+	size_t fill = 600 * 1024;
+	char *html = malloc(fill + 256);
+	ck_assert_ptr_nonnull(html);
+	char *p = html + sprintf(html, "<svg><image href=big.png /><desc>");
+	memset(p, 'x', fill);
+	strcpy(p + fill, "</desc></svg><img src=after.png>");
+	discover(html);
+	free(html);
+	expect("http://h.test/dir/big.png", "svg");
+	expect("http://h.test/dir/after.png", "img");
+	ck_assert_uint_eq(list.count, 2);
+}
+END_TEST
+
 static Suite *discover_suite(void)
 {
 	Suite *s = suite_create("discover");
@@ -1122,6 +1284,19 @@ static Suite *discover_suite(void)
 	tcase_add_test(hostile, million_attributes_rejected);
 	tcase_add_test(hostile, huge_attribute_value_dropped);
 	suite_add_tcase(s, hostile);
+
+	TCase *prepass = tcase_create("prepass");
+	tcase_add_checked_fixture(prepass, NULL, teardown);
+	tcase_add_test(prepass, prepass_raw_text_is_not_markup);
+	tcase_add_test(prepass, prepass_style_text_keeps_page_order);
+	tcase_add_test(prepass, prepass_style_attributes);
+	tcase_add_test(prepass, prepass_marker_attribute_ignored);
+	tcase_add_test(prepass, prepass_links_and_metas_filtered);
+	tcase_add_test(prepass, prepass_implied_end_tags_keep_groups);
+	tcase_add_test(prepass, svg_export_escapes_and_normalises);
+	tcase_add_test(prepass, svg_export_unclosed_and_self_closing);
+	tcase_add_test(prepass, svg_export_too_large_keeps_images);
+	suite_add_tcase(s, prepass);
 
 	TCase *corpus = tcase_create("corpus");
 	tcase_set_timeout(corpus, 600);
