@@ -1034,11 +1034,50 @@ static int compare_names(const void *key, const void *member)
 	return strcmp(key, *(const char *const *)member);
 }
 
-/* Elements read whole: their attributes, what they contain or where they are; sorted for bsearch. */
-static const char *const structural_elements[] = {
-	"audio", "base", "body", "caption", "embed", "head", "html", "img", "noscript", "object", "picture", "source", "style", "svg", "table", "tbody", "td",
-	"template", "tfoot", "th", "thead", "title", "tr", "video",
+/* What element_matters() does with an element, by name. */
+enum element_role {
+	ROLE_OTHER,       /* kept for its style or lazy-load attributes only */
+	ROLE_STRUCTURAL,  /* read whole: its attributes, what it contains or where it is */
+	ROLE_META,
+	ROLE_LINK,
+	ROLE_SCRIPT,
+	ROLE_ANCHOR,
+	ROLE_INPUT,
+	ROLE_NON_IMAGE,   /* lazy-load attributes name media or documents; style still counts */
 };
+
+struct element_role_entry {
+	const char *name;
+	enum element_role role;
+};
+
+/* Elements with a role other than ROLE_OTHER, sorted by name for bsearch. */
+static const struct element_role_entry element_roles[] = {
+	{"a", ROLE_ANCHOR}, {"audio", ROLE_STRUCTURAL}, {"base", ROLE_STRUCTURAL},
+	{"body", ROLE_STRUCTURAL}, {"caption", ROLE_STRUCTURAL}, {"embed", ROLE_STRUCTURAL},
+	{"frame", ROLE_NON_IMAGE}, {"head", ROLE_STRUCTURAL}, {"html", ROLE_STRUCTURAL},
+	{"iframe", ROLE_NON_IMAGE}, {"img", ROLE_STRUCTURAL}, {"input", ROLE_INPUT},
+	{"link", ROLE_LINK}, {"meta", ROLE_META}, {"noscript", ROLE_STRUCTURAL},
+	{"object", ROLE_STRUCTURAL}, {"picture", ROLE_STRUCTURAL}, {"script", ROLE_SCRIPT},
+	{"source", ROLE_STRUCTURAL}, {"style", ROLE_STRUCTURAL}, {"svg", ROLE_STRUCTURAL},
+	{"table", ROLE_STRUCTURAL}, {"tbody", ROLE_STRUCTURAL}, {"td", ROLE_STRUCTURAL},
+	{"template", ROLE_STRUCTURAL}, {"tfoot", ROLE_STRUCTURAL}, {"th", ROLE_STRUCTURAL},
+	{"thead", ROLE_STRUCTURAL}, {"title", ROLE_STRUCTURAL}, {"tr", ROLE_STRUCTURAL},
+	{"track", ROLE_NON_IMAGE}, {"video", ROLE_STRUCTURAL},
+};
+
+static int compare_role_names(const void *key, const void *member)
+{
+	return strcmp(key, ((const struct element_role_entry *)member)->name);
+}
+
+static enum element_role role_of(const char *name)
+{
+	const struct element_role_entry *e = bsearch(name, element_roles, COUNT(element_roles),
+						      sizeof element_roles[0], compare_role_names);
+	return e ? e->role : ROLE_OTHER;
+}
+
 
 /* Attributes that make any other element worth reading. */
 static bool attribute_matters(const struct htmlprep_attr *a)
@@ -1193,29 +1232,36 @@ static enum htmlprep_keep element_matters(const char *name, const struct htmlpre
 {
 	size_t len = 0;
 	const char *v;
-	if (bsearch(name, structural_elements, COUNT(structural_elements),
-		    sizeof structural_elements[0], compare_names))
+	enum element_role role = role_of(name);
+	switch (role) {
+	case ROLE_STRUCTURAL:
 		return HTMLPREP_KEEP;
-	if (strcmp(name, "meta") == 0)
+	case ROLE_META:
 		return meta_names_image(attrs, count) ? HTMLPREP_KEEP : HTMLPREP_DROP;
-	if (strcmp(name, "link") == 0)
+	case ROLE_LINK:
 		return link_matters(attrs, count) ? HTMLPREP_KEEP : HTMLPREP_DROP;
-	if (strcmp(name, "script") == 0) {
+	case ROLE_SCRIPT:
 		v = prep_attr(attrs, count, "type", &len);
 		return is_json_ld_type(v, len) ? HTMLPREP_KEEP : HTMLPREP_DROP;
+	case ROLE_ANCHOR:
+		v = prep_attr(attrs, count, "href", &len);
+		if (v && value_has_image_extension(v, len))
+			return HTMLPREP_KEEP;
+		break;
+	case ROLE_INPUT:
+		v = prep_attr(attrs, count, "type", &len);
+		if (v && len == 5 && strncasecmp(v, "image", 5) == 0)
+			return HTMLPREP_KEEP;
+		break;
+	case ROLE_NON_IMAGE:
+	case ROLE_OTHER:
+		break;
 	}
-	if (strcmp(name, "a") == 0 && (v = prep_attr(attrs, count, "href", &len)) != NULL &&
-	    value_has_image_extension(v, len))
-		return HTMLPREP_KEEP;
-	if (strcmp(name, "input") == 0 && (v = prep_attr(attrs, count, "type", &len)) != NULL &&
-	    len == 5 && strncasecmp(v, "image", 5) == 0)
-		return HTMLPREP_KEEP;
-	bool non_image = in_names(name, non_image_elements, COUNT(non_image_elements));
 	for (size_t i = 0; i < count; i++) {
 		if (!attribute_matters(&attrs[i]) || !style_may_reference(&attrs[i]))
 			continue;
 		/* Lazy-load attributes of media and frames are not read, but their style is. */
-		if (non_image)
+		if (role == ROLE_NON_IMAGE)
 			return prep_attr(attrs, count, "style", &len) ? HTMLPREP_KEEP : HTMLPREP_DROP;
 		return HTMLPREP_ATTRIBUTES;
 	}

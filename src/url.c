@@ -452,11 +452,14 @@ static char *parse_data(const char *rest)
 	buf_init(&out, URL_DATA_MAX_LEN);
 	if (buf_append_str(&out, "data:") != 0)
 		goto fail;
-	for (const char *p = rest; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		int rc = (c < 0x20 || c > 0x7e) ? buf_printf(&out, "%%%02X", c)
-						: buf_append_char(&out, (char)c);
-		if (rc != 0)
+	for (const char *p = rest; *p;) {
+		/* Printable ASCII is copied in runs; other bytes are percent-encoded. */
+		const char *run = p;
+		while ((unsigned char)*p >= 0x20 && (unsigned char)*p <= 0x7e)
+			p++;
+		if (buf_append(&out, run, (size_t)(p - run)) != 0)
+			goto fail;
+		if (*p && buf_printf(&out, "%%%02X", (unsigned char)*p++) != 0)
 			goto fail;
 	}
 	return buf_detach(&out, NULL);
@@ -509,11 +512,41 @@ static size_t result_limit(const char *url)
 	return strncmp(url, "data:", 5) == 0 ? URL_DATA_MAX_LEN : URL_MAX_LEN;
 }
 
+/*
+ * The base URL normalised last, and its input. Discovery resolves every
+ * candidate against one base, so the base is parsed once instead of once
+ * per candidate. Not thread-safe: the programs resolve URLs on one thread.
+ */
+static struct {
+	char *input;
+	char *normalized;
+} last_base;
+
+/* Returns base normalised, as url_join(NULL, base) would, in a copy the caller frees. */
+static char *normalize_base(const char *base)
+{
+	if (last_base.input && strcmp(last_base.input, base) == 0)
+		return strdup(last_base.normalized);
+	char *normalized = url_join(NULL, base);
+	char *input = strdup(base);
+	char *kept = normalized ? strdup(normalized) : NULL;
+	if (input && kept) {
+		free(last_base.input);
+		free(last_base.normalized);
+		last_base.input = input;
+		last_base.normalized = kept;
+	} else {
+		free(input);
+		free(kept);
+	}
+	return normalized;
+}
+
 char *url_join(const char *base, const char *ref)
 {
 	char *clean_base = NULL;
 	if (base) {
-		clean_base = url_join(NULL, base);
+		clean_base = normalize_base(base);
 		if (!clean_base || strncmp(clean_base, "http", 4) != 0) {
 			free(clean_base);
 			return NULL;
