@@ -529,15 +529,15 @@ static char *normalize_base(const char *base)
 		return strdup(last_base.normalized);
 	char *normalized = url_join(NULL, base);
 	char *input = strdup(base);
-	char *kept = normalized ? strdup(normalized) : NULL;
-	if (input && kept) {
+	char *copy = normalized ? strdup(normalized) : NULL;
+	if (input && copy) {
 		free(last_base.input);
 		free(last_base.normalized);
 		last_base.input = input;
-		last_base.normalized = kept;
+		last_base.normalized = copy;
 	} else {
 		free(input);
-		free(kept);
+		free(copy);
 	}
 	return normalized;
 }
