@@ -586,10 +586,33 @@ static int copy_user_defined(const unsigned char *s, size_t len, struct buf *out
  * Converts with iconv, writing U+FFFD for each malformed unit (one byte,
  * or two in UTF-16) and for a truncated sequence at the end.
  */
+/*
+ * Names to try when the C library lacks a decoder's glibc name. musl, which
+ * the static build uses, has no code page 932, 866 or 874 under these
+ * names: it has Shift_JIS without Microsoft's additions, code page 866 as
+ * CP866, and TIS-620, which code page 874 extends.
+ */
+static const char *const decoder_alternates[][2] = {
+	{"CP932", "SHIFT_JIS"},
+	{"IBM866", "CP866"},
+	{"CP874", "TIS-620"},
+};
+
+/* Opens a converter from the encoding to UTF-8, trying its alternate name. */
+static iconv_t open_decoder(const struct encoding *e)
+{
+	iconv_t cd = iconv_open("UTF-8", e->decoder);
+	for (size_t i = 0; cd == (iconv_t)-1 && i < COUNT(decoder_alternates); i++) {
+		if (strcmp(e->decoder, decoder_alternates[i][0]) == 0)
+			cd = iconv_open("UTF-8", decoder_alternates[i][1]);
+	}
+	return cd;
+}
+
 static int convert_iconv(const struct encoding *e, const char *data, size_t len,
 			 struct buf *out, char *err, size_t errlen)
 {
-	iconv_t cd = iconv_open("UTF-8", e->decoder);
+	iconv_t cd = open_decoder(e);
 	if (cd == (iconv_t)-1) {
 		snprintf(err, errlen, "The C library cannot convert from %s: %s.", e->name,
 			 strerror(errno));

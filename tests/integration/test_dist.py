@@ -13,6 +13,7 @@ import tarfile
 import tempfile
 import threading
 import unittest
+import urllib.parse
 import zipfile
 
 import harness
@@ -232,6 +233,20 @@ class ChrootTest(unittest.TestCase):
         self.assertEqual(status, 200, payload[:300] + err[-500:])
         urls = [i["url"] for i in json.loads(payload)["images"]]
         self.assertIn(f"http://{IDN_HOST_ASCII}:{port}/fixtures/img/red.png", urls)
+
+    def test_extract_legacy_encoding(self):
+        """musl's own iconv decodes Shift_JIS without glibc's gconv modules."""
+        port = harness.Context.origin.server_address[1]
+        query = urllib.parse.urlencode({"file": "encodings/shift_jis.html", "type": "text/html"})
+        status, payload, err = self.extract(f"http://{ORIGIN_HOST}:{port}/typed?{query}")
+        self.assertEqual(status, 200, payload[:300] + err[-500:])
+        result = json.loads(payload)
+        self.assertEqual(result["page"]["encoding"], "Shift_JIS")
+        self.assertEqual(result["page"]["title"], "日本の写真")
+        self.assertEqual([i["alt"] for i in result["images"]], ["日本の写真"])
+        path = urllib.parse.quote("日本の写真.png".encode("utf-8"), safe="")
+        self.assertTrue(result["images"][0]["url"].startswith(
+            f"http://{ORIGIN_HOST}:{port}/fixtures/img/{path}?q="), result["images"][0]["url"])
 
     def test_extract_over_https(self):
         status, payload, err = self.extract(f"{self.https_origin}/fixtures/gallery.html")
