@@ -1526,6 +1526,8 @@ static void give_own_groups(struct image_list *list)
 /* Appends the likely original of each candidate so far in the candidate's group. */
 static void add_originals(struct discovery *d)
 {
+	/* Originals are guesses: no room for them loses no image the page names. */
+	bool truncated = d->list->truncated;
 	size_t count = d->list->count;
 	for (size_t i = 0; i < count && !d->nomem; i++) {
 		const struct image *thumb = &d->list->items[i];
@@ -1543,6 +1545,7 @@ static void add_originals(struct discovery *d)
 			added->thumbnail = dup_or_null(d->list->items[i].url, &d->nomem);
 		}
 	}
+	d->list->truncated = truncated;
 }
 
 int discover_finish(struct image_list *list)

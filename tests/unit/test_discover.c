@@ -386,6 +386,17 @@ START_TEST(finish_on_long_list)
 }
 END_TEST
 
+START_TEST(originals_never_truncate)
+{
+	/* A list full of the page's own images is complete: no room for guesses drops nothing. */
+	discover_max("<img src=/up/a-300x200.jpg><img src=/up/b-300x200.jpg>", 3);
+	ck_assert_int_eq(discover_finish(&list), 0);
+	ck_assert_uint_eq(list.count, 3);
+	ck_assert(!list.truncated);
+	expect("http://h.test/up/a.jpg", "original");
+}
+END_TEST
+
 START_TEST(icons)
 {
 	discover("<head><link rel=icon href=/favicon.ico><link rel=\"shortcut icon\" href=/s.ico>"
@@ -1206,6 +1217,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, noscript_images);
 	tcase_add_test(tc, meta_images);
 	tcase_add_test(tc, icons);
+	tcase_add_test(tc, originals_never_truncate);
 	tcase_add_test(tc, lazy_attributes_wide);
 	tcase_add_test(tc, meta_tile_itemprop_image_src);
 	tcase_add_test(tc, preload_image);
