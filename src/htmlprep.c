@@ -29,6 +29,8 @@ enum name_flag {
 	NAME_FOREIGN = 1u << 3,     /* svg or math: self-closing tags count */
 	NAME_SVG = 1u << 4,
 	NAME_TIDY_DROPS = 1u << 5,  /* tidy would drop the element with its attributes */
+	NAME_INTEGRATION = 1u << 6, /* in SVG or MathML, its content is HTML again */
+	NAME_BREAKOUT = 1u << 7,    /* its start tag ends the SVG or MathML it appears in */
 };
 
 struct name_slot {
@@ -47,6 +49,8 @@ struct open_element {
 	bool prefixed;      /* written with UNKNOWN_PREFIX */
 	bool exported;      /* part of the SVG being exported, as svg_state records */
 	bool export_root;   /* the <svg> whose export ends with it */
+	bool foreign;       /* in the SVG or MathML namespace */
+	bool integration;   /* foreign, but the HTML parser reads its content as HTML */
 	enum svg_start svg_state;
 };
 
@@ -81,6 +85,7 @@ struct tag {
 	bool self_closing;
 	const char *type;             /* value of the type attribute, or NULL */
 	size_t type_len;
+	bool complete;                /* ends with ">" before the end of the input */
 };
 
 static bool is_space(char c)
@@ -110,6 +115,17 @@ static const char raw_text_elements[] =
 	"script style textarea title xmp iframe noembed noframes";
 static const char formatting_elements[] =
 	"a b big code em font i nobr s small strike strong tt u";
+/* WHATWG HTML 13.2.6.5: elements whose content the HTML parser reads as HTML inside SVG or MathML. */
+static const char integration_elements[] = "foreignobject desc title mi mo mn ms mtext";
+/*
+ * WHATWG HTML 13.2.6.5: start tags that end the SVG or MathML they appear
+ * in, so "<svg><img>" puts the img after the svg; <font> only with a
+ * color, face or size attribute (see breaks_out).
+ */
+static const char breakout_elements[] =
+	"b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
+	"img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
+	"u ul var";
 
 #define BLOCK_ELEMENTS \
 	"address article aside blockquote details div dl fieldset figcaption " \
@@ -324,14 +340,42 @@ static int close_implied(struct prep *pr, size_t slot)
 	return 0;
 }
 
-/* Pushes an element on the stack, or marks the page too deep. */
+/* Tells whether the current node is an SVG or MathML element whose content is not HTML. */
+static bool in_foreign_content(const struct prep *pr)
+{
+	if (pr->depth == 0)
+		return false;
+	const struct open_element *top = &pr->stack[pr->depth - 1];
+	return top->foreign && !top->integration;
+}
+
+/*
+ * Ends the open SVG and MathML elements down to the nearest HTML element
+ * or integration point, as the HTML parser does before a start tag that
+ * breaks out of foreign content, or a </p> or </br> in it.
+ */
+static int leave_foreign_content(struct prep *pr)
+{
+	while (in_foreign_content(pr)) {
+		if (pop(pr) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pushes an element on the stack with its namespace, or marks the page too deep. */
 static void open_element(struct prep *pr, const struct open_element *e)
 {
 	if (pr->depth == pr->opt->max_depth) {
 		pr->too_deep = true;
 		return;
 	}
+	unsigned flags = pr->slots[e->slot].flags;
+	bool foreign = (flags & NAME_FOREIGN) || in_foreign_content(pr);
 	pr->stack[pr->depth] = *e;
+	pr->stack[pr->depth].foreign = foreign;
+	pr->stack[pr->depth].integration = foreign && !(flags & NAME_FOREIGN) &&
+					   (flags & NAME_INTEGRATION);
 	count_open(pr, &pr->stack[pr->depth++], +1);
 }
 
@@ -396,13 +440,17 @@ static int emit_value(struct prep *pr, const char *from, const char *to)
 	return emit(pr, copied, to);
 }
 
-/* Reads an element name; name gets it in lower case, or "" when it is longer than NAME_MAX_LEN. */
+/*
+ * Reads an element name; name gets it in lower case, or "" when it is
+ * longer than NAME_MAX_LEN or has a NUL byte, which the HTML tokenizer
+ * turns into U+FFFD, so that "<style\0>" matches no known element.
+ */
 static const char *read_name(const char *p, const char *end, char *name)
 {
 	size_t n = 0;
 	bool fits = true;
 	while (p < end && !is_space(*p) && *p != '/' && *p != '>') {
-		if (n < NAME_MAX_LEN)
+		if (n < NAME_MAX_LEN && *p != '\0')
 			name[n++] = lower(*p);
 		else
 			fits = false;
@@ -482,6 +530,7 @@ static void read_start_tag(struct prep *pr, struct tag *tag)
 		    (!a.value || a.value_len <= pr->opt->max_value_bytes))
 			keep_attribute(pr, tag, &a);
 	}
+	tag->complete = p < end;
 	pr->p = p < end ? p + 1 : end;
 }
 
@@ -570,24 +619,47 @@ static enum htmlprep_keep choose(struct prep *pr, const struct tag *tag, size_t 
 }
 
 /*
- * Writes a kept raw text element whole: its start tag, its text (set
- * aside for <style> outside SVG and MathML) and its end tag. pr->p is
- * after the start tag; close is where the end tag starts.
+ * Appends the text of a <title> with "<" written as "&lt;": tidy-html5
+ * reads tags in a title, browsers read text up to </title>.
+ */
+static int emit_title_text(struct prep *pr, const char *from, const char *to)
+{
+	while (from < to) {
+		const char *lt = memchr(from, '<', (size_t)(to - from));
+		const char *stop = lt ? lt : to;
+		if (emit(pr, from, stop) != 0 || (lt && buf_append_str(pr->out, "&lt;") != 0))
+			return -1;
+		from = lt ? lt + 1 : to;
+	}
+	return 0;
+}
+
+/*
+ * Writes a kept raw text element whole: its start tag, its text and its
+ * end tag. The CSS of a <style> outside SVG and MathML is set aside, and
+ * only <title>, JSON-LD and other <style> text is written: tidy-html5
+ * reads tags in the text of an <iframe> or <xmp>, where browsers see none.
+ * pr->p is after the start tag; close is where the end tag starts.
  */
 static int write_raw_text(struct prep *pr, const struct tag *tag, const char *close, bool prefixed)
 {
 	char extra[64];
-	bool aside = !pr->foreign && strcmp(tag->name, "style") == 0;
-	bool code = strcmp(tag->name, "script") == 0 && !is_json_ld(tag);
+	bool style = strcmp(tag->name, "style") == 0;
+	bool aside = !pr->foreign && style;
+	bool verbatim = style || (strcmp(tag->name, "script") == 0 && is_json_ld(tag));
 	if (write_start_tag(pr, tag, NULL, prefixed, aside ? aside_marker(pr, extra, sizeof extra) : NULL) != 0)
 		return -1;
+	int rc = 0;
 	if (aside) {
-		if (pr->opt->set_aside(pr->opt->set_aside_ctx, pr->p, (size_t)(close - pr->p)) != 0)
-			return -1;
+		rc = pr->opt->set_aside(pr->opt->set_aside_ctx, pr->p, (size_t)(close - pr->p));
 		pr->set_aside++;
-	} else if (!code && emit(pr, pr->p, close) != 0) {
-		return -1;
+	} else if (verbatim) {
+		rc = emit(pr, pr->p, close);
+	} else if (strcmp(tag->name, "title") == 0) {
+		rc = emit_title_text(pr, pr->p, close);
 	}
+	if (rc != 0)
+		return -1;
 	return buf_printf(pr->out, "</%s>", tag->name) < 0 ? -1 : 0;
 }
 
@@ -627,26 +699,43 @@ static void read_counted_tag(struct prep *pr, struct tag *tag)
 		pr->too_many_elements = true;
 	if (pr->attributes > pr->opt->max_attributes)
 		pr->too_many_attributes = true;
-	if (strcmp(tag->name, "image") == 0 && !pr->foreign) {
-		snprintf(tag->name, sizeof tag->name, "img");
-		tag->raw = "img";
-		tag->raw_len = 3;
-	}
 }
 
-/* Tells whether a start tag leaves an element open, to be closed by an end tag. */
-static bool opens_element(const struct prep *pr, const struct tag *tag, unsigned flags)
+/*
+ * Tells whether a start tag leaves an element open, to be closed by an end
+ * tag; foreign tells whether the element is in the SVG or MathML namespace,
+ * where a self-closing tag counts.
+ */
+static bool opens_element(const struct tag *tag, unsigned flags, bool foreign)
 {
-	if (pr->foreign)
+	if (foreign)
 		return !tag->self_closing && !(flags & NAME_RAW_TEXT);
 	return !(flags & (NAME_VOID | NAME_RAW_TEXT)) && strcmp(tag->name, "plaintext") != 0;
+}
+
+/* Tells whether a start tag in foreign content ends it (see breakout_elements). */
+static bool breaks_out(const struct prep *pr, const struct tag *tag, unsigned flags)
+{
+	if (flags & NAME_BREAKOUT)
+		return true;
+	if (strcmp(tag->name, "font") != 0)
+		return false;
+	for (size_t i = 0; i < tag->attr_count; i++) {
+		const struct htmlprep_attr *a = &pr->attrs[i];
+		if ((a->name_len == 5 && strncasecmp(a->name, "color", 5) == 0) ||
+		    (a->name_len == 4 && (strncasecmp(a->name, "face", 4) == 0 ||
+					  strncasecmp(a->name, "size", 4) == 0)))
+			return true;
+	}
+	return false;
 }
 
 /*
  * Handles a start tag inside an exported SVG: it goes to the export, and
  * an <image> also to the output, where discovery reads its address.
  */
-static int export_start_tag(struct prep *pr, const struct tag *tag, size_t slot, unsigned flags)
+static int export_start_tag(struct prep *pr, const struct tag *tag, size_t slot, unsigned flags,
+			    bool foreign)
 {
 	if (flags & NAME_RAW_TEXT)
 		return handle_raw_text(pr, tag, false, false);
@@ -657,7 +746,7 @@ static int export_start_tag(struct prep *pr, const struct tag *tag, size_t slot,
 	if (strcmp(tag->name, "image") == 0 &&
 	    (write_start_tag(pr, tag, NULL, false, NULL) != 0 || buf_append_str(pr->out, "</image>") != 0))
 		return -1;
-	if (!opens_element(pr, tag, flags))
+	if (!opens_element(tag, flags, foreign))
 		return svg_export_end(&pr->svg, tag->name, e.svg_state);
 	open_element(pr, &e);
 	return 0;
@@ -684,18 +773,42 @@ static int start_export(struct prep *pr, const struct tag *tag, size_t slot)
 	return end_element(pr, &e);
 }
 
+/* Returns the flags of a start tag's name; slot is its slot. */
+static unsigned tag_flags(const struct prep *pr, const struct tag *tag, size_t slot)
+{
+	unsigned flags = slot ? pr->slots[slot].flags : 0;
+	if (!slot && tag->name[0] && !strchr(tag->name, '-'))
+		flags |= NAME_TIDY_DROPS;
+	return flags;
+}
+
 static int handle_start_tag(struct prep *pr)
 {
 	struct tag tag;
 	read_counted_tag(pr, &tag);
+	/* The HTML tokenizer drops a tag that the end of the input cuts off. */
+	if (!tag.complete)
+		return 0;
 	size_t slot = slot_of(pr, tag.name, true);
-	unsigned flags = slot ? pr->slots[slot].flags : 0;
-	if (!slot && tag.name[0] && !strchr(tag.name, '-'))
-		flags |= NAME_TIDY_DROPS;
+	unsigned flags = tag_flags(pr, &tag, slot);
+	if (in_foreign_content(pr) && breaks_out(pr, &tag, flags) && leave_foreign_content(pr) != 0)
+		return -1;
+	bool foreign = (flags & NAME_FOREIGN) || in_foreign_content(pr);
+	if (in_foreign_content(pr)) {
+		/* SVG and MathML have no raw text elements: the tags in an SVG <style> are tags. */
+		flags &= ~NAME_RAW_TEXT;
+	} else if (strcmp(tag.name, "image") == 0) {
+		/* The HTML parser reads <image> outside SVG and MathML as <img>. */
+		snprintf(tag.name, sizeof tag.name, "img");
+		tag.raw = "img";
+		tag.raw_len = 3;
+		slot = slot_of(pr, tag.name, true);
+		flags = tag_flags(pr, &tag, slot);
+	}
 	if (pr->exporting)
-		return export_start_tag(pr, &tag, slot, flags);
+		return export_start_tag(pr, &tag, slot, flags, foreign);
 
-	bool opens = opens_element(pr, &tag, flags);
+	bool opens = opens_element(&tag, flags, foreign);
 	if (opens && close_implied(pr, slot) != 0)
 		return -1;
 	enum htmlprep_keep keep = choose(pr, &tag, slot);
@@ -730,6 +843,11 @@ static int handle_end_tag(struct prep *pr)
 	const char *p = read_name(pr->p + 2, pr->end, name);
 	const char *gt = memchr(p, '>', (size_t)(pr->end - p));
 	pr->p = gt ? gt + 1 : pr->end;
+	if (!gt)
+		return 0;
+	bool breaks = strcmp(name, "p") == 0 || strcmp(name, "br") == 0;
+	if (breaks && in_foreign_content(pr) && leave_foreign_content(pr) != 0)
+		return -1;
 	return close_element(pr, slot_of(pr, name, false));
 }
 
@@ -747,15 +865,46 @@ static const char *comment_end(const char *p, const char *end)
 			break;
 		if (dash[1] == '-' && dash[2] == '>')
 			return dash + 3;
+		/* "--!>" ends a comment too (WHATWG HTML, "comment end bang state"). */
+		if (dash[1] == '-' && dash[2] == '!' && end - dash >= 4 && dash[3] == '>')
+			return dash + 4;
 		q = dash + 1;
 	}
 	return end;
+}
+
+/* Text is dropped, but for the text of an exported SVG. */
+static int handle_text(struct prep *pr, const char *from, const char *to)
+{
+	return pr->exporting ? svg_export_text(&pr->svg, from, (size_t)(to - from)) : 0;
+}
+
+/*
+ * Reads a CDATA section at pr->p in SVG or MathML, where it is text up to
+ * "]]>" (WHATWG HTML, "CDATA section state"); elsewhere it is a comment.
+ */
+static int handle_cdata(struct prep *pr)
+{
+	const char *text = pr->p + 9;
+	const char *close = NULL;
+	for (const char *q = text; !close && pr->end - q >= 3;) {
+		const char *bracket = memchr(q, ']', (size_t)(pr->end - q - 2));
+		if (!bracket)
+			break;
+		if (bracket[1] == ']' && bracket[2] == '>')
+			close = bracket;
+		q = bracket + 1;
+	}
+	pr->p = close ? close + 3 : pr->end;
+	return handle_text(pr, text, close ? close : pr->end);
 }
 
 /* Skips a comment, CDATA section or processing instruction; copies a doctype at the top. */
 static int handle_markup_declaration(struct prep *pr)
 {
 	const char *start = pr->p;
+	if (pr->end - start >= 9 && memcmp(start, "<![CDATA[", 9) == 0 && in_foreign_content(pr))
+		return handle_cdata(pr);
 	if (pr->end - start >= 4 && strncmp(start, "<!--", 4) == 0) {
 		pr->p = comment_end(start, pr->end);
 	} else {
@@ -764,12 +913,6 @@ static int handle_markup_declaration(struct prep *pr)
 	}
 	bool doctype = pr->p - start > 9 && strncasecmp(start, "<!doctype", 9) == 0;
 	return doctype && pr->depth == 0 ? emit(pr, start, pr->p) : 0;
-}
-
-/* Text is dropped, but for the text of an exported SVG. */
-static int handle_text(struct prep *pr, const char *from, const char *to)
-{
-	return pr->exporting ? svg_export_text(&pr->svg, from, (size_t)(to - from)) : 0;
 }
 
 static int step(struct prep *pr)
@@ -864,6 +1007,8 @@ static void build_known_slots(void)
 	for_each_word(&pr, formatting_elements, flags_of, NAME_FORMATTING);
 	for_each_word(&pr, "svg math", flags_of, NAME_FOREIGN);
 	for_each_word(&pr, "svg", flags_of, NAME_SVG);
+	for_each_word(&pr, integration_elements, flags_of, NAME_INTEGRATION);
+	for_each_word(&pr, breakout_elements, flags_of, NAME_BREAKOUT);
 	for (size_t i = 0; i < COUNT(implied_close_rules); i++) {
 		const struct implied_close *r = &implied_close_rules[i];
 		for_each_word(&pr, r->triggers, triggers_of, 1u << i);

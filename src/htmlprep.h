@@ -79,7 +79,8 @@ struct htmlprep_options {
  *   reference state"; tidy decodes it to "©=2") and '"' as "&quot;";
  * - end tags are written from the pass's own stack of open elements, so
  *   stray ones are left out and implied ones (p, li, td and the like) are
- *   written where a browser infers them;
+ *   written where a browser infers them, and a start tag that ends SVG or
+ *   MathML in browsers (img, p, font with color and the like) ends it here;
  * - <image> outside <svg> becomes <img> as the HTML parser does, element
  *   names tidy would drop get the prefix "ig-", and NUL bytes are dropped.
  * Returns 0; HTMLPREP_TOO_LARGE with a sentence in err when more than

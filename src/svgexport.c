@@ -65,9 +65,10 @@ static const char *svg_spelling(const char *name)
 	return found ? *found : name;
 }
 
+/* Name characters kept: ASCII only, because XML refuses some others, such as U+00D7. */
 static bool is_name_start(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 static bool is_name_char(unsigned char c)
@@ -76,8 +77,8 @@ static bool is_name_char(unsigned char c)
 }
 
 /*
- * Copies a name into lower, lower-cased, when XML accepts it and it fits.
- * Returns false otherwise.
+ * Copies a name into lower, lower-cased, when it is an XML name without a
+ * colon (an NCName) and fits. Returns false otherwise.
  */
 static bool xml_name(const char *name, size_t len, char lower[NAME_MAX_LEN + 1])
 {
@@ -93,7 +94,40 @@ static bool xml_name(const char *name, size_t len, char lower[NAME_MAX_LEN + 1])
 	return true;
 }
 
-/* Tells whether text at p (an "&") starts a character reference: "&name;", "&#123;" or "&#x1F;". */
+/*
+ * Copies an attribute name into lower like xml_name(), but for a prefix
+ * "xlink:" or "xml:", the only ones the document declares (XML 1.0 binds
+ * xml): any other prefix would make the document invalid under Namespaces
+ * in XML 1.0.
+ */
+static bool xml_attribute_name(const char *name, size_t len, char lower[NAME_MAX_LEN + 1])
+{
+	const char *colon = memchr(name, ':', len);
+	if (!colon)
+		return xml_name(name, len, lower);
+	size_t prefix = (size_t)(colon - name) + 1;
+	if (len > NAME_MAX_LEN ||
+	    !((prefix == 6 && strncasecmp(name, "xlink:", 6) == 0) ||
+	      (prefix == 4 && strncasecmp(name, "xml:", 4) == 0)) ||
+	    !xml_name(colon + 1, len - prefix, lower + prefix))
+		return false;
+	for (size_t i = 0; i < prefix; i++)
+		lower[i] = (char)(name[i] | 0x20);
+	lower[prefix - 1] = ':';
+	return true;
+}
+
+/* Tells whether XML 1.0 allows the character code (production Char). */
+static bool is_xml_char(unsigned long code)
+{
+	return code == 0x9 || code == 0xA || code == 0xD || (code >= 0x20 && code <= 0xD7FF) ||
+	       (code >= 0xE000 && code <= 0xFFFD) || (code >= 0x10000 && code <= 0x10FFFF);
+}
+
+/*
+ * Tells whether text at p (an "&") starts a character reference: "&name;",
+ * or "&#123;" or "&#x1F;" of a character XML allows.
+ */
 static bool starts_reference(const char *p, const char *end)
 {
 	const char *q = p + 1;
@@ -101,10 +135,17 @@ static bool starts_reference(const char *p, const char *end)
 		q++;
 		bool hex = q < end && (*q == 'x' || *q == 'X');
 		const char *digits = hex ? ++q : q;
-		while (q < end && ((*q >= '0' && *q <= '9') ||
-				   (hex && ((*q >= 'a' && *q <= 'f') || (*q >= 'A' && *q <= 'F')))))
-			q++;
-		return q > digits && q < end && *q == ';';
+		unsigned long code = 0;
+		for (; q < end; q++) {
+			int digit = *q >= '0' && *q <= '9' ? *q - '0' :
+				    hex && *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 :
+				    hex && *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+			if (digit < 0)
+				break;
+			/* Past 0x10FFFF the value no longer matters, and it must not overflow. */
+			code = code > 0x10FFFF ? code : code * (hex ? 16 : 10) + (unsigned long)digit;
+		}
+		return q > digits && q < end && *q == ';' && is_xml_char(code);
 	}
 	const char *name = q;
 	while (q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
@@ -115,8 +156,11 @@ static bool starts_reference(const char *p, const char *end)
 /*
  * Appends text as written in the page, escaping what XML needs: "<", ">",
  * '"' and an "&" that starts no character reference. References stay as
- * written. NOTE: a named reference that XML lacks, such as "&copy;", makes
- * the document invalid; decoding it needs the HTML entity table.
+ * written. Control characters XML 1.0 refuses are left out, but a form
+ * feed becomes a space, and so are U+FFFE and U+FFFF; the page is UTF-8
+ * (see charset.h). NOTE: a named reference that XML lacks, such as
+ * "&copy;", makes the document invalid; decoding it needs the HTML entity
+ * table.
  */
 static int append_escaped(struct svg_export *doc, const char *text, size_t len)
 {
@@ -138,10 +182,24 @@ static int append_escaped(struct svg_export *doc, const char *text, size_t len)
 		case '&':
 			entity = starts_reference(p, end) ? NULL : "&amp;";
 			break;
-		case '\0':
-			entity = "";
+		case '\f':
+			entity = " ";
+			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			break;
+		case '\xEF':
+			/* U+FFFE and U+FFFF are EF BF BE and EF BF BF. */
+			if (end - p >= 3 && p[1] == '\xBF' && (p[2] == '\xBE' || p[2] == '\xBF')) {
+				rc |= buf_append(&doc->out, copied, (size_t)(p - copied));
+				copied = p + 3;
+				p += 2;
+			}
 			break;
 		default:
+			if ((unsigned char)*p < 0x20)
+				entity = "";
 			break;
 		}
 		if (!entity)
@@ -190,7 +248,7 @@ static int write_attribute(struct svg_export *doc, const struct htmlprep_attr *a
 {
 	char lower[NAME_MAX_LEN + 1];
 	const struct htmlprep_attr *a = &attrs[i];
-	if (!xml_name(a->name, a->name_len, lower) || strncmp(lower, "on", 2) == 0 ||
+	if (!xml_attribute_name(a->name, a->name_len, lower) || strncmp(lower, "on", 2) == 0 ||
 	    strncmp(lower, "xmlns", 5) == 0 || repeated(attrs, i))
 		return 0;
 	int rc = buf_append_char(&doc->out, ' ');

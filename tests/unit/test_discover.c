@@ -1203,6 +1203,138 @@ START_TEST(svg_export_too_large_keeps_images)
 }
 END_TEST
 
+START_TEST(prepass_comment_bang_ends_comment)
+{
+	discover("<!-- x --!><img src=a.png><!-- --!x --><img src=b.png>");
+	expect("http://h.test/dir/a.png", "img");
+	expect("http://h.test/dir/b.png", "img");
+	ck_assert_uint_eq(list.count, 2);
+}
+END_TEST
+
+START_TEST(prepass_raw_text_tags_not_read)
+{
+	/* A title and a kept iframe hold text only, whatever tidy would read in them. */
+	discover("<title>a <img src=t.png> b</title><iframe style=\"background:url(x.png)\">"
+		 "<img src=i.png></iframe><xmp style=\"background:url(y.png)\"><img src=m.png></xmp>");
+	expect("http://h.test/dir/x.png", "css");
+	expect("http://h.test/dir/y.png", "css");
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_ptr_nonnull(meta.title);
+	ck_assert_str_eq(meta.title, "a <img src=t.png> b");
+}
+END_TEST
+
+START_TEST(prepass_breakout_ends_svg)
+{
+	/* Chromium's DOM: each img, p and font with color ends the svg or math it is written in. */
+	discover("<svg viewBox=\"0 0 1 1\"><rect/><img src=a.png></svg>"
+		 "<svg><g><p><img src=b.png></p></g></svg>"
+		 "<math><mi>x</mi><img src=c.png><svg><image href=d.png /></svg></math>"
+		 "<svg><font color=red><image href=e.png /></font><font><image href=f.png /></font></svg>"
+		 "<svg><image href=g.png /></p><image href=h.png /></svg>");
+	expect("http://h.test/dir/a.png", "img");
+	expect("http://h.test/dir/b.png", "img");
+	expect("http://h.test/dir/c.png", "img");
+	expect("http://h.test/dir/d.png", "svg");
+	expect("http://h.test/dir/g.png", "svg");
+	ck_assert_ptr_null(find("http://h.test/dir/e.png"));
+	ck_assert_ptr_null(find("http://h.test/dir/f.png"));
+	ck_assert_ptr_null(find("http://h.test/dir/h.png"));
+	ck_assert_uint_eq(list.count, 5);
+}
+END_TEST
+
+START_TEST(prepass_svg_integration_points)
+{
+	/* In desc and title the content is HTML, so an img there stays in the svg. */
+	discover("<svg><desc><img src=a.png></desc><title><p><img src=b.png></p></title>"
+		 "<image href=c.png /></svg><math><mi><image src=d.png></mi></math>");
+	expect("http://h.test/dir/c.png", "svg");
+	expect("http://h.test/dir/d.png", "img");
+	ck_assert_ptr_null(find("http://h.test/dir/a.png"));
+	ck_assert_ptr_null(find("http://h.test/dir/b.png"));
+}
+END_TEST
+
+START_TEST(prepass_foreign_cdata_is_text)
+{
+	/* Outside SVG and MathML, "<![CDATA[" starts a comment that the first ">" ends. */
+	discover("<svg><![CDATA[ a > b <img src=x.png> ]]><image href=y.png /></svg>"
+		 "<![CDATA[ <img src=z.png> ]]><img src=w.png>");
+	expect("http://h.test/dir/y.png", "svg");
+	expect("http://h.test/dir/w.png", "img");
+	ck_assert_ptr_null(find("http://h.test/dir/x.png"));
+	ck_assert_ptr_null(find("http://h.test/dir/z.png"));
+}
+END_TEST
+
+START_TEST(prepass_foreign_style_is_markup)
+{
+	/* SVG has no raw text elements: an img in its <style> ends the svg. */
+	discover("<svg><style><img src=a.png></style></svg>");
+	expect("http://h.test/dir/a.png", "img");
+}
+END_TEST
+
+START_TEST(prepass_nul_in_tag_name)
+{
+	/* "style\0" and "img\0" are unknown elements to a browser (U+FFFD in the name). */
+	const char html[] = "<style\0><img src=a.png></style\0><img\0 src=b.png><svg\0><img src=c.png>";
+	char err[256] = "";
+	image_list_init(&list, 10);
+	ck_assert_int_eq(discover_images(html, sizeof html - 1, PAGE, &list, &meta, err, sizeof err), 0);
+	expect("http://h.test/dir/a.png", "img");
+	expect("http://h.test/dir/c.png", "img");
+	ck_assert_uint_eq(list.count, 2);
+}
+END_TEST
+
+START_TEST(prepass_tag_cut_at_end)
+{
+	/* The HTML tokenizer drops a tag that the end of the input cuts off. */
+	discover("<img src=a.png><img src=\"b.png");
+	expect("http://h.test/dir/a.png", "img");
+	ck_assert_uint_eq(list.count, 1);
+	teardown();
+	discover("<img src=a.png><img src=c.png");
+	ck_assert_uint_eq(list.count, 1);
+}
+END_TEST
+
+START_TEST(prepass_forged_marker_variants)
+{
+	/* Forged numbers, cases and spellings never reach discovery's set-aside texts. */
+	discover("<style>.a { background: url(a.png) }</style>"
+		 "<style DATA-IG-TEXT=0 data-ig-text=0>.b { background: url(b.png) }</style>"
+		 "<svg Data-Ig-Text=\"99999999999999999999\" viewBox=\"0 0 1 1\"><desc>" FILLER "</desc></svg>"
+		 "<img data-ig-text=-1 src=c.png><span data-ig-text=1 style=\"background:url(d.png)\">");
+	expect("http://h.test/dir/a.png", "css");
+	expect("http://h.test/dir/b.png", "css");
+	expect("http://h.test/dir/c.png", "img");
+	expect("http://h.test/dir/d.png", "css");
+	ck_assert_uint_eq(list.count, 5);
+}
+END_TEST
+
+START_TEST(svg_export_xml_well_formed)
+{
+	/* Names XML or its namespaces refuse, and characters it refuses, are left out or escaped. */
+	discover("<svg viewBox=\"0 0 1 1\" a:b=1 ::=2 b:=3 XLINK:HREF=x xml:space=preserve>"
+		 "<g:x></g:x><a\xc3\x97" "b></a\xc3\x97" "b><rect x=\"&#0;\" y=\"&#xD800;\" "
+		 "z=\"&#99999999999;\" w=\"a\x01" "b\x0c" "c\" v=\"&#65;&#x42;&lt;\"/>"
+		 "<text>\x02&#1; ]]> &</text><desc>" FILLER "</desc></svg>");
+	ck_assert_uint_eq(list.count, 1);
+	unsigned char buf[2048];
+	ck_assert_str_eq(svg_text(&list.items[0], buf, sizeof buf),
+			 "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+			 "viewBox=\"0 0 1 1\" xlink:href=\"x\" xml:space=\"preserve\">"
+			 "<rect x=\"&amp;#0;\" y=\"&amp;#xD800;\" z=\"&amp;#99999999999;\" w=\"ab c\" "
+			 "v=\"&#65;&#x42;&lt;\"></rect><text>&amp;#1; ]]&gt; &amp;</text><desc>" FILLER
+			 "</desc></svg>");
+}
+END_TEST
+
 static Suite *discover_suite(void)
 {
 	Suite *s = suite_create("discover");
@@ -1308,6 +1440,16 @@ static Suite *discover_suite(void)
 	tcase_add_test(prepass, svg_export_escapes_and_normalises);
 	tcase_add_test(prepass, svg_export_unclosed_and_self_closing);
 	tcase_add_test(prepass, svg_export_too_large_keeps_images);
+	tcase_add_test(prepass, prepass_comment_bang_ends_comment);
+	tcase_add_test(prepass, prepass_raw_text_tags_not_read);
+	tcase_add_test(prepass, prepass_breakout_ends_svg);
+	tcase_add_test(prepass, prepass_svg_integration_points);
+	tcase_add_test(prepass, prepass_foreign_cdata_is_text);
+	tcase_add_test(prepass, prepass_foreign_style_is_markup);
+	tcase_add_test(prepass, prepass_nul_in_tag_name);
+	tcase_add_test(prepass, prepass_tag_cut_at_end);
+	tcase_add_test(prepass, prepass_forged_marker_variants);
+	tcase_add_test(prepass, svg_export_xml_well_formed);
 	suite_add_tcase(s, prepass);
 
 	TCase *corpus = tcase_create("corpus");
