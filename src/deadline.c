@@ -19,6 +19,9 @@ static char expiry_path[PATH_MAX];
 static volatile sig_atomic_t expiry_path_set;
 static char record_head[96];      /* "PROGRAM " */
 static char record_tail[160];     /* " error the deadline of N seconds passed; stopping\n" */
+static const char term_tail[] =
+	" info stopped by SIGTERM: the web server ended the request (the client left or its "
+	"time ran out)\n";
 static char response[512];        /* a complete 504 CGI response */
 static volatile sig_atomic_t response_disabled;
 
@@ -81,6 +84,32 @@ void deadline_format_utc(long long t, char out[21])
 	out[20] = '\0';
 }
 
+/* Writes one log record: the program, the time, then tail. */
+static void write_record(const char *tail)
+{
+	struct timespec now;
+	char stamp[21] = "1970-01-01T00:00:00Z";
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
+		deadline_format_utc((long long)now.tv_sec, stamp);
+	write_all(STDERR_FILENO, record_head, strlen(record_head));
+	write_all(STDERR_FILENO, stamp, strlen(stamp));
+	write_all(STDERR_FILENO, tail, strlen(tail));
+}
+
+/*
+ * Apache's mod_cgid sends SIGTERM when a request ends before its program
+ * does, as when the visitor cancels an export: the unfinished file goes,
+ * as on the deadline, and the record gives the reason.
+ */
+static void on_term(int sig)
+{
+	(void)sig;
+	if (expiry_path_set)
+		unlink(expiry_path);
+	write_record(term_tail);
+	_exit(1);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -89,13 +118,7 @@ static void on_alarm(int sig)
 	if (!response_disabled && !cgi_headers_started())
 		write_all(STDOUT_FILENO, response, strlen(response));
 
-	struct timespec now;
-	char stamp[21] = "1970-01-01T00:00:00Z";
-	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
-		deadline_format_utc((long long)now.tv_sec, stamp);
-	write_all(STDERR_FILENO, record_head, strlen(record_head));
-	write_all(STDERR_FILENO, stamp, strlen(stamp));
-	write_all(STDERR_FILENO, record_tail, strlen(record_tail));
+	write_record(record_tail);
 	_exit(1);
 }
 
@@ -132,6 +155,11 @@ int deadline_arm(const char *program, long seconds, char *err, size_t errlen)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) != 0) {
 		snprintf(err, errlen, "sigaction(SIGALRM) failed: %s", strerror(errno));
+		return -1;
+	}
+	sa.sa_handler = on_term;
+	if (sigaction(SIGTERM, &sa, NULL) != 0) {
+		snprintf(err, errlen, "sigaction(SIGTERM) failed: %s", strerror(errno));
 		return -1;
 	}
 	alarm((unsigned)seconds);

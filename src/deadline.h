@@ -11,7 +11,9 @@
  * record to stderr in log.h's format and ends the process with _exit(1).
  * Under suEXEC, Apache may not be allowed to signal the CGI process, so the
  * process has to stop itself. program names the program in the record.
- * Returns 0, or -1 with a message in err.
+ * Also handles SIGTERM, which Apache sends when it ends a request first:
+ * the registered file is removed, an info record written, and the process
+ * ends with _exit(1). Returns 0, or -1 with a message in err.
  */
 int deadline_arm(const char *program, long seconds, char *err, size_t errlen);
 

@@ -627,11 +627,13 @@ struct batch {
 	const struct fetch_options *opts;
 	fetch_done_fn done;
 	void *ctx;
+	long quiet_since;       /* when a transfer last ended, or the batch started (ms) */
 };
 
 /* Reports a transfer to the callback and frees it. Returns the callback's value. */
 static int batch_report(struct batch *b, struct transfer *t)
 {
+	b->quiet_since = now_ms();
 	if (t->easy) {
 		curl_multi_remove_handle(b->multi, t->easy);
 		b->running--;
@@ -710,6 +712,16 @@ static void batch_abandon(struct batch *b, bool report)
 	b->next = b->count;
 }
 
+/* Calls the idle callback when no transfer ended for idle_ms. Returns its value, or 0. */
+static int batch_idle(struct batch *b)
+{
+	const struct fetch_options *opts = b->opts;
+	if (!opts->idle || now_ms() - b->quiet_since < opts->idle_ms)
+		return 0;
+	b->quiet_since = now_ms();
+	return opts->idle(opts->idle_ctx);
+}
+
 int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts,
 	       long parallel, long total_timeout_ms, fetch_done_fn done, void *ctx)
 {
@@ -724,6 +736,7 @@ int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts
 		return -1;
 	}
 	long deadline = now_ms() + total_timeout_ms;
+	b.quiet_since = now_ms();
 	int rc = 0;
 	while (rc == 0 && (b.next < count || b.running > 0)) {
 		if (batch_fill(&b, parallel) != 0) {
@@ -748,6 +761,8 @@ int fetch_many(char *const *urls, size_t count, const struct fetch_options *opts
 		if (mc != CURLM_OK) {
 			log_error("libcurl multi interface failed: %s", curl_multi_strerror(mc));
 			rc = -1;
+		} else if (batch_idle(&b) != 0) {
+			rc = 1;
 		}
 	}
 	if (rc != 0)

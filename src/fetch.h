@@ -32,6 +32,14 @@ struct fetch_options {
 	 * its first max_bytes bytes, and sets truncated; false: FETCH_TOO_LARGE.
 	 */
 	bool keep_truncated;
+	/*
+	 * fetch_many only: idle is called when idle_ms pass without a transfer
+	 * ending, and again after each further idle_ms. A non-zero return
+	 * stops all transfers, as the done callback's does. NULL: none.
+	 */
+	int (*idle)(void *ctx);
+	void *idle_ctx;
+	long idle_ms;
 };
 
 /* The outcome of one transfer; owns its strings and body. */

@@ -32,6 +32,9 @@ enum { MAX_REQUEST_BODY = 2 * 1024 * 1024, CPU_SECONDS = 300 };
 /* Room for data_dir (under PATH_MAX) plus "/exports/", a token and ".zip.part". */
 #define EXPORT_PATH_SIZE (PATH_MAX + 128)
 
+/* Quiet time after which an export sends an empty line, in milliseconds. */
+#define KEEP_ALIVE_MS 1000
+
 /* The state shared by the fetch callback while an archive is written. */
 struct export {
 	struct program *program;
@@ -187,12 +190,31 @@ static void send_html_begin(struct export *x, size_t count)
 }
 
 /* Writes the archive and finishes it. Returns the archive's size, or -1. */
+/*
+ * Sends an empty line while no image has finished for a second; the page
+ * skips empty lines. Apache notices a closed connection only when it
+ * writes to it, so without these writes a cancelled export would run on
+ * until its next image finished.
+ */
+static int keep_alive(void *ctx)
+{
+	struct export *x = ctx;
+	struct buf line;
+	buf_init(&line, 16);
+	int rc = send_line(x, &line);
+	buf_free(&line);
+	return rc;
+}
+
 static long long build_archive(struct export *x, FILE *f, size_t count)
 {
 	const struct config *c = &x->program->config;
 	struct fetch_options opts;
 	program_fetch_options(x->program, (size_t)c->max_image_bytes, c->fetch_timeout_seconds,
 			      "image/avif,image/webp,image/svg+xml,image/*;q=0.9,*/*;q=0.5", &opts);
+	opts.idle = keep_alive;
+	opts.idle_ctx = x;
+	opts.idle_ms = KEEP_ALIVE_MS;
 	int rc = fetch_many(x->urls, count, &opts, c->export_parallel,
 			    c->export_timeout_seconds * 1000, on_image, x);
 	if (rc != 0 || x->client_gone || x->write_failed || x->ok == 0)

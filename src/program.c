@@ -211,6 +211,9 @@ void program_fetch_options(const struct program *p, size_t max_bytes, long timeo
 	opts->resolve_overrides = p->config.resolve_overrides;
 	opts->extra_header = NULL;
 	opts->keep_truncated = false;
+	opts->idle = NULL;
+	opts->idle_ctx = NULL;
+	opts->idle_ms = 0;
 }
 
 int program_fetch_error(const struct fetch_result *r, struct http_error *e)

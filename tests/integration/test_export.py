@@ -4,8 +4,11 @@ import io
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
+import urllib.parse
 import zipfile
 
 import harness
@@ -179,3 +182,40 @@ class ExportErrors(harness.SiteTest):
             for name in z.namelist():
                 self.assertNotIn("/", name)
                 self.assertNotIn("..", name)
+
+
+class ExportCancel(harness.SiteTest):
+    def test_closed_connection_ends_export(self):
+        """A visitor who cancels closes the connection while images still
+        download. The export must notice within seconds, not when the next
+        image ends (one byte per second here)."""
+        urls = [f"{self.origin}/dribble?bytes=120&n={i}" for i in range(2)]
+        body = urllib.parse.urlencode([("u", harness.b64url(u)) for u in urls]).encode("ascii")
+        with open(self.site.error_log, "rb") as f:
+            log_start = len(f.read())
+
+        with socket.create_connection(("127.0.0.1", self.site.port), timeout=30) as s:
+            s.sendall(b"POST /cgi-bin/export.cgi HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = s.recv(4096)
+                self.assertTrue(chunk, "the connection closed before the response headers")
+                head += chunk
+            self.assertIn(b" 200 ", head.split(b"\r\n", 1)[0])
+
+        closed = time.monotonic()
+        logged = ""
+        while time.monotonic() < closed + 8:
+            with open(self.site.error_log, "rb") as f:
+                logged = f.read()[log_start:].decode("utf-8", "replace")
+            if "client left during an export" in logged or "stopped by SIGTERM" in logged:
+                break
+            time.sleep(0.2)
+        self.assertRegex(logged, "client left during an export|stopped by SIGTERM")
+        self.assertLess(time.monotonic() - closed, 6)
+
+        # The unfinished archive is gone.
+        exports = os.path.join(self.site.data_dir, "exports")
+        self.assertEqual([n for n in os.listdir(exports) if n.endswith(".part")], [])
