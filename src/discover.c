@@ -1034,7 +1034,7 @@ static int compare_names(const void *key, const void *member)
 	return strcmp(key, *(const char *const *)member);
 }
 
-/* What element_matters() does with an element, by name. */
+/* The handling element_matters() gives an element, by name. */
 enum element_role {
 	ROLE_OTHER,       /* kept for its style or lazy-load attributes only */
 	ROLE_STRUCTURAL,  /* read whole: its attributes, what it contains or where it is */
@@ -1195,21 +1195,6 @@ static bool link_matters(const struct htmlprep_attr *attrs, size_t count)
 	return false;
 }
 
-/* Tells whether a script type, as written, is application/ld+json. */
-static bool is_json_ld_type(const char *type, size_t len)
-{
-	static const char want[] = "application/ld+json";
-	if (!type)
-		return false;
-	while (len && *type && strchr(" \t\n\r\f", *type)) {
-		type++;
-		len--;
-	}
-	while (len && type[len - 1] && strchr(" \t\n\r\f", type[len - 1]))
-		len--;
-	return len == sizeof want - 1 && strncasecmp(type, want, len) == 0;
-}
-
 /* Tells whether an attribute value, as written, names an image file; long values count. */
 static bool value_has_image_extension(const char *value, size_t len)
 {
@@ -1242,7 +1227,7 @@ static enum htmlprep_keep element_matters(const char *name, const struct htmlpre
 		return link_matters(attrs, count) ? HTMLPREP_KEEP : HTMLPREP_DROP;
 	case ROLE_SCRIPT:
 		v = prep_attr(attrs, count, "type", &len);
-		return is_json_ld_type(v, len) ? HTMLPREP_KEEP : HTMLPREP_DROP;
+		return htmlprep_is_json_ld(v, len) ? HTMLPREP_KEEP : HTMLPREP_DROP;
 	case ROLE_ANCHOR:
 		v = prep_attr(attrs, count, "href", &len);
 		if (v && value_has_image_extension(v, len))

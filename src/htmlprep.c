@@ -11,8 +11,8 @@
 #include "svgexport.h"
 
 /*
- * Size of the table of element names. It starts with every name tidy
- * has; once it is half full, further names share slot 0, which has no
+ * Size of the table of element names, which starts with every name tidy
+ * has. Once it is half full, further names share slot 0, which has no
  * name, no rule and no end tag.
  */
 #define NAME_SLOTS 1024
@@ -441,9 +441,9 @@ static int emit_value(struct prep *pr, const char *from, const char *to)
 }
 
 /*
- * Reads an element name; name gets it in lower case, or "" when it is
- * longer than NAME_MAX_LEN or has a NUL byte, which the HTML tokenizer
- * turns into U+FFFD, so that "<style\0>" matches no known element.
+ * Reads an element name into name, in lower case. name is "" when the name
+ * is longer than NAME_MAX_LEN or has a NUL byte: the HTML tokenizer turns a
+ * NUL into U+FFFD, so "<style\0>" matches no known element.
  */
 static const char *read_name(const char *p, const char *end, char *name)
 {
@@ -590,21 +590,23 @@ static const char *find_end_tag(const char *p, const char *end, const char *name
 	return end;
 }
 
-static bool is_json_ld(const struct tag *tag)
+bool htmlprep_is_json_ld(const char *type, size_t len)
 {
-	const char *want = "application/ld+json";
-	size_t n = strlen(want);
-	if (!tag->type)
+	static const char want[] = "application/ld+json";
+	if (!type)
 		return false;
-	const char *t = tag->type;
-	size_t len = tag->type_len;
-	while (len && is_space(*t)) {
-		t++;
+	while (len && is_space(*type)) {
+		type++;
 		len--;
 	}
-	while (len && is_space(t[len - 1]))
+	while (len && is_space(type[len - 1]))
 		len--;
-	return len == n && strncasecmp(t, want, n) == 0;
+	return len == sizeof want - 1 && strncasecmp(type, want, len) == 0;
+}
+
+static bool is_json_ld(const struct tag *tag)
+{
+	return htmlprep_is_json_ld(tag->type, tag->type_len);
 }
 
 /*
@@ -702,8 +704,8 @@ static void read_counted_tag(struct prep *pr, struct tag *tag)
 }
 
 /*
- * Tells whether a start tag leaves an element open, to be closed by an end
- * tag; foreign tells whether the element is in the SVG or MathML namespace,
+ * Returns whether a start tag leaves an element open, to be closed by an
+ * end tag. foreign is true for an element in the SVG or MathML namespace,
  * where a self-closing tag counts.
  */
 static bool opens_element(const struct tag *tag, unsigned flags, bool foreign)
@@ -1018,7 +1020,7 @@ static void build_known_slots(void)
 	known_count = pr.slot_count;
 }
 
-/* Allocates the pass's tables and enters every name tidy knows. Returns 0, or -1 when out of memory. */
+/* Allocates the pass's tables and enters every name tidy has. Returns 0, or -1 when out of memory. */
 static int prep_init(struct prep *pr)
 {
 	pr->max_attrs = pr->opt->max_element_attributes < ATTRS_MAX ?

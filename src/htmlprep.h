@@ -15,7 +15,7 @@ struct htmlprep_attr {
 	size_t value_len;
 };
 
-/* What becomes of a start tag. */
+/* The fate of a start tag, chosen by the filter. */
 enum htmlprep_keep {
 	HTMLPREP_DROP,          /* left out; the elements inside it are still read */
 	HTMLPREP_KEEP,          /* written; its end tag is written where it closes */
@@ -60,6 +60,13 @@ struct htmlprep_options {
 	void *set_aside_ctx;
 };
 
+/*
+ * Returns whether a script's type attribute value, as written (len bytes,
+ * NULL when absent), is application/ld+json, ignoring case and surrounding
+ * whitespace.
+ */
+bool htmlprep_is_json_ld(const char *type, size_t len);
+
 /* html_prepare()'s result when the page passed a limit. */
 #define HTMLPREP_TOO_LARGE (-2)
 
@@ -79,8 +86,9 @@ struct htmlprep_options {
  *   reference state"; tidy decodes it to "©=2") and '"' as "&quot;";
  * - end tags are written from the pass's own stack of open elements, so
  *   stray ones are left out and implied ones (p, li, td and the like) are
- *   written where a browser infers them, and a start tag that ends SVG or
- *   MathML in browsers (img, p, font with color and the like) ends it here;
+ *   written where a browser infers them;
+ * - a start tag that ends SVG or MathML in browsers (img, p, font with
+ *   color and the like) ends it here too;
  * - <image> outside <svg> becomes <img> as the HTML parser does, element
  *   names tidy would drop get the prefix "ig-", and NUL bytes are dropped.
  * Returns 0; HTMLPREP_TOO_LARGE with a sentence in err when more than

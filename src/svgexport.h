@@ -28,8 +28,8 @@ void svg_export_begin(struct svg_export *doc, size_t max_bytes);
 /*
  * Writes a start tag from the page: name and attributes as written. The
  * root gets the SVG and XLink namespace declarations that the HTML parser
- * implies; event handler attributes, namespace declarations, repeated
- * attributes and names XML refuses are left out. Names get the mixed case
+ * implies. Event handler attributes, namespace declarations, repeated
+ * attributes and names XML rejects are left out. Names get the mixed case
  * of the SVG vocabulary, as the HTML parser gives them. Sets *state.
  * Returns 0, or -1 when memory runs out.
  */

@@ -4,7 +4,7 @@ page causes.
 
 A stand-in DNS server listens on the address of the first nameserver in
 /etc/resolv.conf, added to lo inside the test's private network namespace.
-It answers every query with NXDOMAIN and records the names asked, so the
+It replies NXDOMAIN to every query and records the names queried, so the
 tests can show that no query left for a refused name, and that it does see
 the query for an ordinary name.
 """
@@ -193,7 +193,7 @@ class SpecialUseNames(harness.SiteTest):
             self.assertNotLookedUp(name)
 
     def test_ordinary_name_is_looked_up(self):
-        """Shows that the stand-in server sees the lookups that do happen."""
+        """The stand-in server records the lookups that do happen."""
         self.require_resolver()
         self.assertError(self.narrow.extract("http://lookup-control.example/"),
                          502, "fetch_failed")
